@@ -1,0 +1,158 @@
+/**
+ * Turning manifest text into plain objects for translate(). Pure: no I/O, never throws.
+ *
+ * Accepted input: YAML streams (`---` separated, empty documents skipped) and JSON (one object, an
+ * array, or a `List`/`*List` with `items`, as `kubectl get -o json` prints it). Lists are flattened
+ * recursively. A document that does not parse is reported and skipped; the others still load.
+ */
+import { parseAllDocuments } from 'yaml';
+
+export interface LoadResult {
+  /** Every object found, in input order. */
+  readonly objects: unknown[];
+  /** One line per problem, each naming the source (and the document when there are several). */
+  readonly errors: string[];
+}
+
+/**
+ * Alias nodes one document may expand. Real manifests use few or none; the cap stops "billion laughs"
+ * documents from expanding exponentially.
+ */
+const maxAliasCount = 100;
+
+/** Nesting of lists inside lists; far beyond anything kubectl prints. */
+const maxListDepth = 32;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n', 1)[0] ?? '';
+  return line.replace(/:\s*$/, '');
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return firstLine(error.message);
+  return String(error);
+}
+
+/** `ServiceList` → `Service`; `List` → undefined (its items carry their own kind). */
+function itemKind(listKind: string): string | undefined {
+  return listKind === 'List' ? undefined : listKind.slice(0, -'List'.length);
+}
+
+function isList(value: Record<string, unknown>): boolean {
+  return typeof value.kind === 'string' && value.kind.endsWith('List') && 'items' in value;
+}
+
+class Collector {
+  readonly objects: unknown[] = [];
+  readonly errors: string[] = [];
+
+  /** Adds `value` (an object, an array of them, or a list), reporting anything else at `where`. */
+  add(value: unknown, where: string, depth: number): void {
+    if (value === null || value === undefined) return;
+    if (depth > maxListDepth) {
+      this.errors.push(`${where}: lists nested more than ${maxListDepth} deep; skipped`);
+      return;
+    }
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => {
+        this.add(item, `${where}, item ${i}`, depth + 1);
+      });
+      return;
+    }
+    if (!isRecord(value)) {
+      this.errors.push(`${where}: expected a Kubernetes object, got ${describe(value)}`);
+      return;
+    }
+    if (!isList(value)) {
+      this.objects.push(value);
+      return;
+    }
+    const { items, kind, apiVersion } = value;
+    if (items === null) return;
+    if (!Array.isArray(items)) {
+      this.errors.push(`${where}: ${String(kind)}.items must be an array, got ${describe(items)}`);
+      return;
+    }
+    // Typed lists from the API server (`ServiceList`) omit kind and apiVersion on their items.
+    const impliedKind = itemKind(String(kind));
+    items.forEach((item, i) => {
+      let filled = item;
+      if (impliedKind !== undefined && isRecord(item) && (item.kind === undefined || item.apiVersion === undefined)) {
+        filled = { ...item };
+        if (item.kind === undefined) Object.assign(filled, { kind: impliedKind });
+        if (item.apiVersion === undefined && typeof apiVersion === 'string') {
+          Object.assign(filled, { apiVersion });
+        }
+      }
+      this.add(filled, `${where}, items[${i}]`, depth + 1);
+    });
+  }
+}
+
+/** JSON.parse when the text looks like JSON and is valid JSON; undefined otherwise (YAML takes over). */
+function tryJson(text: string): { value: unknown } | undefined {
+  const start = text.trimStart()[0];
+  if (start !== '{' && start !== '[') return undefined;
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    // Not strict JSON (maybe YAML flow style, or several JSON documents separated by `---`).
+    return undefined;
+  }
+}
+
+/**
+ * Parses the manifests in `text`. `source` names the input in error messages (a file name, or `-`
+ * for stdin).
+ */
+export function parseManifests(text: string, source: string): LoadResult {
+  const collector = new Collector();
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const json = tryJson(body);
+  if (json !== undefined) {
+    collector.add(json.value, source, 0);
+    return { objects: collector.objects, errors: collector.errors };
+  }
+  let documents: ReturnType<typeof parseAllDocuments>;
+  try {
+    documents = parseAllDocuments(body, {
+      // Plain JSON-like data only: `!!binary`, `!!set` and custom tags stay strings (with a warning
+      // we ignore), so translate() never sees Uint8Array, Set or Map values.
+      resolveKnownTags: false,
+      // kubectl (go-yaml) honours `<<` merge keys, so manifests in the wild use them.
+      merge: true,
+      logLevel: 'silent',
+      prettyErrors: true,
+    });
+  } catch (error) {
+    // Only resource exhaustion (e.g. stack overflow on absurd nesting) gets here.
+    return { objects: [], errors: [`${source}: cannot parse: ${errorMessage(error)}`] };
+  }
+  documents.forEach((document, i) => {
+    const where = `${source}: document ${i + 1}`;
+    const [error] = document.errors;
+    if (error !== undefined) {
+      collector.errors.push(`${where}: ${errorMessage(error)}`);
+      return;
+    }
+    let value: unknown;
+    try {
+      value = document.toJS({ maxAliasCount });
+    } catch (error) {
+      collector.errors.push(`${where}: ${errorMessage(error)}`);
+      return;
+    }
+    collector.add(value, where, 0);
+  });
+  return { objects: collector.objects, errors: collector.errors };
+}

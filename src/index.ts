@@ -1,0 +1,33 @@
+/**
+ * kube-xds: a pure translator from Kubernetes objects to Envoy v3 xDS resources.
+ *
+ * @example
+ * ```ts
+ * import { translate, toEnvoyJson } from 'kube-xds';
+ * const { resources, diagnostics } = translate(objects, { ingressClassNames: ['contour'] });
+ * ```
+ */
+export { translate, translateOrThrow } from './translate/translate.js';
+export type { TranslateResult, ObjectStatus } from './translate/translate.js';
+export type {
+  AccessLogOption,
+  ConfigSourceOption,
+  ListenerAddressOptions,
+  TlsVersion,
+  TranslateOptions,
+} from './options.js';
+export { diagnosticCodes, formatDiagnostic, formatPath } from './diagnostics.js';
+export type { Diagnostic, DiagnosticCode, FieldPath, ObjectRef, Severity } from './diagnostics.js';
+export { fromEnvoyJson, resourceKinds, resourceName, toEnvoyJson, typeUrls } from './resources.js';
+export type { EnvoyJson, EnvoyJsonOptions, ResourceKind, XdsResources } from './resources.js';
+export { packAny, typeUrlOf } from './translate/xds/any.js';
+export type {
+  EndpointSliceInput,
+  EndpointsInput,
+  IngressClassInput,
+  IngressInput,
+  KubernetesObject,
+  SecretInput,
+  ServiceInput,
+  TLSCertificateDelegationInput,
+} from './model/k8s/inputs.js';

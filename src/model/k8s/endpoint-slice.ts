@@ -1,0 +1,104 @@
+import type { DiagnosticSink } from '../../diagnostics.js';
+import { type Meta, parseMeta } from './meta.js';
+import { field, type Reader, readArray, readBoolean, readInteger, readRecord, readString } from './read.js';
+
+export interface EndpointPortView {
+  /** '' when unnamed. */
+  readonly name: string;
+  readonly port: number | undefined;
+  /** 'TCP' when unset. */
+  readonly protocol: string;
+}
+
+export interface SliceEndpointView {
+  readonly address: string | undefined;
+  /** false only when conditions.ready is explicitly false (unset counts as ready). */
+  readonly ready: boolean;
+  readonly terminating: boolean;
+  readonly zone: string;
+  readonly index: number;
+}
+
+export interface EndpointSliceView {
+  readonly kind: 'EndpointSlice';
+  readonly meta: Meta;
+  /** The `kubernetes.io/service-name` label, or '' when absent. */
+  readonly serviceName: string;
+  readonly addressType: string;
+  readonly endpoints: readonly SliceEndpointView[];
+  readonly ports: readonly EndpointPortView[];
+}
+
+export interface EndpointsSubsetView {
+  readonly addresses: readonly { readonly ip: string; readonly path: readonly (string | number)[] }[];
+  readonly ports: readonly EndpointPortView[];
+}
+
+/** Legacy core/v1 Endpoints. */
+export interface EndpointsView {
+  readonly kind: 'Endpoints';
+  readonly meta: Meta;
+  readonly subsets: readonly EndpointsSubsetView[];
+}
+
+function parsePorts(r: Reader, value: unknown, path: (string | number)[]): EndpointPortView[] {
+  const ports: EndpointPortView[] = [];
+  readArray(r, value, path).forEach((entry, i) => {
+    const p = [...path, i];
+    if (readRecord(r, entry, p) === undefined) return;
+    ports.push({
+      name: readString(r, field(entry, 'name'), [...p, 'name'], 63) ?? '',
+      port: readInteger(r, field(entry, 'port'), [...p, 'port'], 1, 65535),
+      protocol: readString(r, field(entry, 'protocol'), [...p, 'protocol'], 16) ?? 'TCP',
+    });
+  });
+  return ports;
+}
+
+export function parseEndpointSlice(object: unknown, sink: DiagnosticSink): EndpointSliceView | undefined {
+  const meta = parseMeta('EndpointSlice', object, sink, true);
+  if (meta === undefined) return undefined;
+  const r: Reader = { ref: meta.ref, sink };
+  const endpoints: SliceEndpointView[] = [];
+  readArray(r, field(object, 'endpoints'), ['endpoints']).forEach((entry, i) => {
+    const path = ['endpoints', i];
+    if (readRecord(r, entry, path) === undefined) return;
+    const addresses = readArray(r, field(entry, 'addresses'), [...path, 'addresses']);
+    const conditions = readRecord(r, field(entry, 'conditions'), [...path, 'conditions']);
+    endpoints.push({
+      // Only the first address is used: Kubernetes documents the others as unused by consumers.
+      address: readString(r, addresses[0], [...path, 'addresses', 0], 64),
+      ready: readBoolean(r, field(conditions, 'ready'), [...path, 'conditions', 'ready']) !== false,
+      terminating: readBoolean(r, field(conditions, 'terminating'), [...path, 'conditions', 'terminating']) === true,
+      zone: readString(r, field(entry, 'zone'), [...path, 'zone'], 253) ?? '',
+      index: i,
+    });
+  });
+  return {
+    kind: 'EndpointSlice',
+    meta,
+    serviceName: meta.labels.get('kubernetes.io/service-name') ?? '',
+    addressType: readString(r, field(object, 'addressType'), ['addressType'], 16) ?? '',
+    endpoints,
+    ports: parsePorts(r, field(object, 'ports'), ['ports']),
+  };
+}
+
+export function parseEndpoints(object: unknown, sink: DiagnosticSink): EndpointsView | undefined {
+  const meta = parseMeta('Endpoints', object, sink, true);
+  if (meta === undefined) return undefined;
+  const r: Reader = { ref: meta.ref, sink };
+  const subsets: EndpointsSubsetView[] = [];
+  readArray(r, field(object, 'subsets'), ['subsets']).forEach((entry, i) => {
+    const path = ['subsets', i];
+    if (readRecord(r, entry, path) === undefined) return;
+    const addresses: { ip: string; path: (string | number)[] }[] = [];
+    readArray(r, field(entry, 'addresses'), [...path, 'addresses']).forEach((a, j) => {
+      const p = [...path, 'addresses', j];
+      const ip = readString(r, field(a, 'ip'), [...p, 'ip'], 64);
+      if (ip !== undefined) addresses.push({ ip, path: [...p, 'ip'] });
+    });
+    subsets.push({ addresses, ports: parsePorts(r, field(entry, 'ports'), [...path, 'ports']) });
+  });
+  return { kind: 'Endpoints', meta, subsets };
+}

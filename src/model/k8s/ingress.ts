@@ -1,0 +1,119 @@
+import type { DiagnosticSink, FieldPath } from '../../diagnostics.js';
+import { type Meta, parseMeta } from './meta.js';
+import { field, type Reader, readArray, readInteger, readRecord, readString } from './read.js';
+
+export type BackendPort = { readonly kind: 'number'; readonly number: number } | { readonly kind: 'name'; readonly name: string };
+
+export interface IngressBackendView {
+  readonly path: FieldPath;
+  readonly serviceName: string;
+  readonly port: BackendPort;
+}
+
+export interface IngressPathView {
+  readonly path: FieldPath;
+  /** '' when unset. */
+  readonly value: string;
+  /** 'ImplementationSpecific' when unset. */
+  readonly pathType: string;
+  readonly backend: IngressBackendView | undefined;
+}
+
+export interface IngressRuleView {
+  readonly path: FieldPath;
+  /** '' when unset (every host). */
+  readonly host: string;
+  readonly paths: readonly IngressPathView[];
+}
+
+export interface IngressTlsView {
+  readonly path: FieldPath;
+  readonly hosts: readonly { readonly host: string; readonly path: FieldPath }[];
+  readonly secretName: string;
+}
+
+export interface IngressView {
+  readonly kind: 'Ingress';
+  readonly meta: Meta;
+  readonly ingressClassName: string | undefined;
+  readonly defaultBackend: IngressBackendView | undefined;
+  readonly rules: readonly IngressRuleView[];
+  readonly tls: readonly IngressTlsView[];
+}
+
+function parseBackend(r: Reader, value: unknown, path: FieldPath): IngressBackendView | undefined {
+  const backend = readRecord(r, value, path);
+  if (backend === undefined) {
+    r.sink.report('InvalidBackend', r.ref, path, 'backend is missing');
+    return undefined;
+  }
+  if (backend.resource !== undefined) {
+    r.sink.report('InvalidBackend', r.ref, [...path, 'resource'], 'resource backends are not supported; use a Service');
+    return undefined;
+  }
+  const service = readRecord(r, backend.service, [...path, 'service']);
+  const name = readString(r, field(service, 'name'), [...path, 'service', 'name'], 253);
+  if (service === undefined || name === undefined || name === '') {
+    r.sink.report('InvalidBackend', r.ref, [...path, 'service'], 'backend.service.name is required');
+    return undefined;
+  }
+  const portPath = [...path, 'service', 'port'];
+  const port = readRecord(r, service.port, portPath);
+  const number = readInteger(r, field(port, 'number'), [...portPath, 'number'], 1, 65535);
+  const portName = readString(r, field(port, 'name'), [...portPath, 'name'], 63);
+  if (number !== undefined && number > 0) return { path, serviceName: name, port: { kind: 'number', number } };
+  if (portName !== undefined && portName !== '') return { path, serviceName: name, port: { kind: 'name', name: portName } };
+  r.sink.report('InvalidBackend', r.ref, portPath, 'backend.service.port needs a number or a name');
+  return undefined;
+}
+
+export function parseIngress(object: unknown, sink: DiagnosticSink): IngressView | undefined {
+  const meta = parseMeta('Ingress', object, sink, true);
+  if (meta === undefined) return undefined;
+  const r: Reader = { ref: meta.ref, sink };
+  const spec = readRecord(r, field(object, 'spec'), ['spec']) ?? {};
+  const defaultBackend =
+    spec.defaultBackend === undefined || spec.defaultBackend === null
+      ? undefined
+      : parseBackend(r, spec.defaultBackend, ['spec', 'defaultBackend']);
+  const rules: IngressRuleView[] = [];
+  readArray(r, spec.rules, ['spec', 'rules']).forEach((rule, i) => {
+    const path: FieldPath = ['spec', 'rules', i];
+    if (readRecord(r, rule, path) === undefined) return;
+    const host = readString(r, field(rule, 'host'), [...path, 'host'], 253) ?? '';
+    const http = readRecord(r, field(rule, 'http'), [...path, 'http']);
+    const paths: IngressPathView[] = [];
+    readArray(r, field(http, 'paths'), [...path, 'http', 'paths']).forEach((entry, j) => {
+      const p: FieldPath = [...path, 'http', 'paths', j];
+      if (readRecord(r, entry, p) === undefined) return;
+      paths.push({
+        path: p,
+        value: readString(r, field(entry, 'path'), [...p, 'path'], 4096) ?? '',
+        pathType: readString(r, field(entry, 'pathType'), [...p, 'pathType'], 64) ?? 'ImplementationSpecific',
+        backend: parseBackend(r, field(entry, 'backend'), [...p, 'backend']),
+      });
+    });
+    // A rule without `http` routes nothing (Contour skips it silently).
+    if (http !== undefined) rules.push({ path, host, paths });
+  });
+  const tls: IngressTlsView[] = [];
+  readArray(r, spec.tls, ['spec', 'tls']).forEach((entry, i) => {
+    const path: FieldPath = ['spec', 'tls', i];
+    if (readRecord(r, entry, path) === undefined) return;
+    const hosts: { host: string; path: FieldPath }[] = [];
+    readArray(r, field(entry, 'hosts'), [...path, 'hosts']).forEach((h, j) => {
+      const host = readString(r, h, [...path, 'hosts', j], 253);
+      if (host !== undefined) hosts.push({ host, path: [...path, 'hosts', j] });
+    });
+    const secretName = readString(r, field(entry, 'secretName'), [...path, 'secretName'], 317) ?? '';
+    tls.push({ path, hosts, secretName });
+  });
+  return {
+    kind: 'Ingress',
+    meta,
+    ingressClassName: readString(r, spec.ingressClassName, ['spec', 'ingressClassName'], 253),
+    defaultBackend,
+    rules,
+    tls,
+  };
+}

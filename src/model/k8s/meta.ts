@@ -1,0 +1,86 @@
+import type { DiagnosticSink, ObjectRef } from '../../diagnostics.js';
+import { field, isRecord, type Reader, readString, readStringMap } from './read.js';
+
+/** The metadata every view carries. */
+export interface Meta {
+  readonly ref: ObjectRef;
+  readonly namespace: string;
+  readonly name: string;
+  readonly annotations: ReadonlyMap<string, string>;
+  readonly labels: ReadonlyMap<string, string>;
+  /** UTC ISO timestamp, or unknownTimestamp when absent; used only to order objects (oldest first). */
+  readonly creationTimestamp: string;
+}
+
+const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Kubernetes object names: DNS-1123 subdomains (253 characters at most). */
+export function isObjectName(name: string): boolean {
+  return name.length > 0 && name.length <= 253 && dnsSubdomain.test(name);
+}
+
+export function isNamespaceName(name: string): boolean {
+  return name.length > 0 && name.length <= 63 && dnsLabel.test(name);
+}
+
+/** The object's ref as well as it can be read, for diagnostics about objects that fail to parse. */
+export function roughRef(kind: string, object: unknown): ObjectRef {
+  const metadata = field(object, 'metadata');
+  const text = (v: unknown) => (typeof v === 'string' && v.length <= 253 ? v : '');
+  return { kind, namespace: text(field(metadata, 'namespace')), name: text(field(metadata, 'name')) };
+}
+
+/**
+ * Reads metadata. Namespaced kinds default to namespace `default`, as `kubectl apply` does. Returns
+ * undefined (with an InvalidObject diagnostic) when the name or namespace is unusable.
+ */
+export function parseMeta(kind: string, object: unknown, sink: DiagnosticSink, namespaced: boolean): Meta | undefined {
+  const ref = roughRef(kind, object);
+  const metadata = field(object, 'metadata');
+  if (!isRecord(metadata)) {
+    sink.report('InvalidObject', ref, ['metadata'], 'metadata is missing or not an object');
+    return undefined;
+  }
+  const name = metadata.name;
+  if (typeof name !== 'string' || !isObjectName(name)) {
+    sink.report('InvalidObject', ref, ['metadata', 'name'], 'metadata.name must be a DNS-1123 subdomain');
+    return undefined;
+  }
+  let namespace = '';
+  if (namespaced) {
+    const ns = metadata.namespace ?? 'default';
+    if (typeof ns !== 'string' || !isNamespaceName(ns)) {
+      sink.report('InvalidObject', ref, ['metadata', 'namespace'], 'metadata.namespace must be a DNS-1123 label');
+      return undefined;
+    }
+    namespace = ns;
+  }
+  const fullRef: ObjectRef = { kind, namespace, name };
+  const r: Reader = { ref: fullRef, sink };
+  const created = metadata.creationTimestamp;
+  const creationTimestamp =
+    created instanceof Date
+      ? Number.isNaN(created.getTime())
+        ? ''
+        : created.toISOString()
+      : (readString(r, created, ['metadata', 'creationTimestamp'], 64) ?? '');
+  return {
+    ref: fullRef,
+    namespace,
+    name,
+    annotations: readStringMap(r, metadata.annotations, ['metadata', 'annotations']),
+    labels: readStringMap(r, metadata.labels, ['metadata', 'labels'], 253),
+    creationTimestamp: normalizeTimestamp(creationTimestamp),
+  };
+}
+
+/** Sorts after every real timestamp, so an object without one never wins an "oldest first" rule. */
+export const unknownTimestamp = '\uffff';
+
+/** RFC 3339 timestamps sort as text once normalised to UTC. */
+function normalizeTimestamp(text: string): string {
+  if (text === '') return unknownTimestamp;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? unknownTimestamp : new Date(ms).toISOString();
+}

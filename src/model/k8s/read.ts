@@ -1,0 +1,99 @@
+/**
+ * Field readers for untrusted JSON. Each returns a typed value or undefined, reporting
+ * `InvalidField` with the field path when a present value has the wrong type or size. None throws.
+ */
+import type { DiagnosticSink, FieldPath, ObjectRef } from '../../diagnostics.js';
+
+/** Longest string kube-xds reads from an ordinary field; Secret data has its own limit. */
+export const maxFieldLength = 16 * 1024;
+
+export interface Reader {
+  readonly ref: ObjectRef;
+  readonly sink: DiagnosticSink;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+export function field(value: unknown, key: string): unknown {
+  return isRecord(value) && Object.hasOwn(value, key) ? value[key] : undefined;
+}
+
+export function readString(r: Reader, value: unknown, path: FieldPath, max = maxFieldLength): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') {
+    r.sink.report('InvalidField', r.ref, path, `expected a string, got ${describe(value)}`);
+    return undefined;
+  }
+  if (value.length > max) {
+    r.sink.report('InvalidField', r.ref, path, `string of ${value.length} characters exceeds the limit of ${max}`);
+    return undefined;
+  }
+  return value;
+}
+
+export function readBoolean(r: Reader, value: unknown, path: FieldPath): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') {
+    r.sink.report('InvalidField', r.ref, path, `expected a boolean, got ${describe(value)}`);
+    return undefined;
+  }
+  return value;
+}
+
+/** An integer in [min, max]. */
+export function readInteger(r: Reader, value: unknown, path: FieldPath, min: number, max: number): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    r.sink.report('InvalidField', r.ref, path, `expected an integer, got ${describe(value)}`);
+    return undefined;
+  }
+  if (value < min || value > max) {
+    r.sink.report('InvalidField', r.ref, path, `${value} is outside ${min}..${max}`);
+    return undefined;
+  }
+  return value;
+}
+
+/** Kubernetes IntOrString: a port number or a port name. */
+export function readIntOrString(r: Reader, value: unknown, path: FieldPath): number | string | undefined {
+  if (typeof value === 'number') return readInteger(r, value, path, 1, 65535);
+  return readString(r, value, path, 253);
+}
+
+export function readArray(r: Reader, value: unknown, path: FieldPath): readonly unknown[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    r.sink.report('InvalidField', r.ref, path, `expected an array, got ${describe(value)}`);
+    return [];
+  }
+  return value;
+}
+
+export function readRecord(r: Reader, value: unknown, path: FieldPath): Record<string, unknown> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isRecord(value)) {
+    r.sink.report('InvalidField', r.ref, path, `expected an object, got ${describe(value)}`);
+    return undefined;
+  }
+  return value;
+}
+
+/** A string-to-string map such as annotations or labels; entries of other types are reported and skipped. */
+export function readStringMap(r: Reader, value: unknown, path: FieldPath, max = maxFieldLength): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  const record = readRecord(r, value, path);
+  if (record === undefined) return out;
+  for (const key of Object.keys(record).sort()) {
+    const text = readString(r, record[key], [...path, key], max);
+    if (text !== undefined) out.set(key, text);
+  }
+  return out;
+}

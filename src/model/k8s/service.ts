@@ -1,0 +1,53 @@
+import type { DiagnosticSink } from '../../diagnostics.js';
+import { type Meta, parseMeta } from './meta.js';
+import { field, type Reader, readArray, readInteger, readIntOrString, readRecord, readString } from './read.js';
+
+export interface ServicePortView {
+  /** '' when unnamed. */
+  readonly name: string;
+  readonly port: number;
+  readonly targetPort: number | string | undefined;
+  /** 'TCP' when unset. */
+  readonly protocol: string;
+  readonly appProtocol: string | undefined;
+}
+
+export interface ServiceView {
+  readonly kind: 'Service';
+  readonly meta: Meta;
+  /** 'ClusterIP' when unset. */
+  readonly type: string;
+  readonly ports: readonly ServicePortView[];
+  readonly externalName: string | undefined;
+}
+
+export function parseService(object: unknown, sink: DiagnosticSink): ServiceView | undefined {
+  const meta = parseMeta('Service', object, sink, true);
+  if (meta === undefined) return undefined;
+  const r: Reader = { ref: meta.ref, sink };
+  const spec = readRecord(r, field(object, 'spec'), ['spec']) ?? {};
+  const ports: ServicePortView[] = [];
+  readArray(r, spec.ports, ['spec', 'ports']).forEach((entry, i) => {
+    const path = ['spec', 'ports', i];
+    if (readRecord(r, entry, path) === undefined) return;
+    const port = readInteger(r, field(entry, 'port'), [...path, 'port'], 1, 65535);
+    if (port === undefined) {
+      sink.report('InvalidField', meta.ref, [...path, 'port'], 'port must be an integer in 1..65535; port skipped');
+      return;
+    }
+    ports.push({
+      name: readString(r, field(entry, 'name'), [...path, 'name'], 63) ?? '',
+      port,
+      targetPort: readIntOrString(r, field(entry, 'targetPort'), [...path, 'targetPort']),
+      protocol: readString(r, field(entry, 'protocol'), [...path, 'protocol'], 16) ?? 'TCP',
+      appProtocol: readString(r, field(entry, 'appProtocol'), [...path, 'appProtocol'], 253),
+    });
+  });
+  return {
+    kind: 'Service',
+    meta,
+    type: readString(r, spec.type, ['spec', 'type'], 64) ?? 'ClusterIP',
+    ports,
+    externalName: readString(r, spec.externalName, ['spec', 'externalName'], 253),
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * Builds the endpoint groups (ClusterLoadAssignments) for the EDS names clusters use, from
+ * EndpointSlices, or from legacy Endpoints for a Service that has no slices. Only ready,
+ * non-terminating endpoints serve; ports match by name; zones become localities; duplicates go.
+ */
+import type { DiagnosticSink } from '../diagnostics.js';
+import type { Endpoint, EndpointGroup, Locality } from '../model/ir.js';
+import type { EndpointPortView } from '../model/k8s/endpoint-slice.js';
+import { key, type Snapshot } from '../model/snapshot.js';
+import type { EndpointsNeed } from './services.js';
+import { isIPv4, isIPv6 } from './validate.js';
+
+function matchingPorts(ports: readonly EndpointPortView[], name: string): number[] {
+  const out: number[] = [];
+  for (const p of ports) {
+    if (p.name === name && p.protocol === 'TCP' && p.port !== undefined) out.push(p.port);
+  }
+  return out;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function buildEndpointGroup(snapshot: Snapshot, need: EndpointsNeed, sink: DiagnosticSink): EndpointGroup {
+  const seen = new Set<string>();
+  const byZone = new Map<string, Endpoint[]>();
+  const add = (zone: string, address: string, port: number) => {
+    const id = `${address}|${port}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    const list = byZone.get(zone) ?? [];
+    list.push({ address, port });
+    byZone.set(zone, list);
+  };
+
+  const slices = snapshot.slicesByService.get(key(need.namespace, need.service)) ?? [];
+  if (slices.length > 0) {
+    for (const slice of slices) {
+      const isValid = slice.addressType === 'IPv4' ? isIPv4 : slice.addressType === 'IPv6' ? isIPv6 : undefined;
+      if (isValid === undefined) {
+        sink.report('InvalidEndpoint', slice.meta.ref, ['addressType'], `addressType "${slice.addressType}" is not IPv4 or IPv6; slice ignored`);
+        continue;
+      }
+      const ports = matchingPorts(slice.ports, need.port.name);
+      for (const endpoint of slice.endpoints) {
+        if (!endpoint.ready || endpoint.terminating) continue;
+        if (endpoint.address === undefined || !isValid(endpoint.address)) {
+          sink.report('InvalidEndpoint', slice.meta.ref, ['endpoints', endpoint.index, 'addresses', 0], `"${endpoint.address ?? ''}" is not an ${slice.addressType} address; endpoint ignored`);
+          continue;
+        }
+        for (const port of ports) add(endpoint.zone, endpoint.address, port);
+      }
+    }
+  } else {
+    const legacy = snapshot.endpoints.get(key(need.namespace, need.service));
+    for (const subset of legacy?.subsets ?? []) {
+      const ports = matchingPorts(subset.ports, need.port.name);
+      for (const address of subset.addresses) {
+        if (!isIPv4(address.ip) && !isIPv6(address.ip)) {
+          sink.report('InvalidEndpoint', legacy?.meta.ref ?? { kind: 'Endpoints', namespace: need.namespace, name: need.service }, address.path, `"${address.ip}" is not an IP address; endpoint ignored`);
+          continue;
+        }
+        for (const port of ports) add('', address.ip, port);
+      }
+    }
+  }
+
+  const localities: Locality[] = [...byZone.keys()].sort(compareText).map((zone) => ({
+    zone,
+    endpoints: (byZone.get(zone) ?? []).sort((a, b) => compareText(a.address, b.address) || a.port - b.port),
+  }));
+  return { name: need.name, localities };
+}

@@ -1,0 +1,139 @@
+/**
+ * Resolves TLS Secret references: delegation, type and PEM checks. Results are memoised per call, so a
+ * Secret used by many hosts is checked once.
+ */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import type { DiagnosticSink, FieldPath, ObjectRef } from '../diagnostics.js';
+import type { TlsSecret } from '../model/ir.js';
+import type { SecretView } from '../model/k8s/secret.js';
+import { key, type Snapshot } from '../model/snapshot.js';
+import { secretName } from './names.js';
+
+interface PemBlock {
+  readonly type: string;
+  readonly text: string;
+}
+
+const pemBlock = /-----BEGIN ([A-Z0-9 ]{1,64})-----\r?\n([A-Za-z0-9+/=\r\n\t ]*?)-----END \1-----/g;
+
+export function pemBlocks(text: string): PemBlock[] {
+  return [...text.matchAll(pemBlock)].map((m) => ({ type: m[1] ?? '', text: m[0] }));
+}
+
+const keyTypes = new Set(['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY']);
+
+/** Why a kubernetes.io/tls keypair cannot be served, or undefined when it can. */
+export function tlsKeypairProblem(certificate: string, privateKey: string): string | undefined {
+  const certs = pemBlocks(certificate);
+  if (certs.length === 0) return 'tls.crt holds no PEM certificate';
+  const other = certs.find((b) => b.type !== 'CERTIFICATE');
+  if (other !== undefined) return `tls.crt holds a "${other.type}" PEM block; only CERTIFICATE blocks are allowed`;
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate((certs[0] as PemBlock).text);
+  } catch {
+    return 'the first certificate in tls.crt cannot be parsed';
+  }
+  const hasCommonName = /(^|\n)CN=./.test(leaf.subject);
+  const hasSan = /(DNS|IP Address):/.test(leaf.subjectAltName ?? '');
+  if (!hasCommonName && !hasSan) return 'the first certificate in tls.crt has neither a common name nor a DNS or IP subject alternative name';
+  const blocks = pemBlocks(privateKey).filter((b) => b.type !== 'EC PARAMETERS');
+  const keys = blocks.filter((b) => keyTypes.has(b.type));
+  if (blocks.length !== keys.length) return 'tls.key holds a PEM block that is not a private key';
+  if (keys.length !== 1) return `tls.key must hold exactly one private key, found ${keys.length}`;
+  try {
+    createPrivateKey((keys[0] as PemBlock).text);
+  } catch {
+    return 'the private key in tls.key cannot be parsed';
+  }
+  return undefined;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+export interface SecretRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/**
+ * Parses a secret reference: `name` (in defaultNamespace) or `namespace/name`. Undefined if malformed.
+ */
+export function parseSecretRef(text: string, defaultNamespace: string): SecretRef | undefined {
+  const parts = text.split('/');
+  if (parts.length === 1 && parts[0] !== '') return { namespace: defaultNamespace, name: parts[0] as string };
+  if (parts.length === 2 && parts[0] !== '' && parts[1] !== '') {
+    return { namespace: parts[0] as string, name: parts[1] as string };
+  }
+  return undefined;
+}
+
+export interface SecretResolver {
+  /** A servable TLS secret for the referrer, or undefined after reporting why not. */
+  resolveTls(referrer: ObjectRef, path: FieldPath, ref: SecretRef): TlsSecret | undefined;
+}
+
+export function createSecretResolver(snapshot: Snapshot, sink: DiagnosticSink): SecretResolver {
+  const checked = new Map<string, TlsSecret | string>();
+
+  function delegated(ref: SecretRef, toNamespace: string): boolean {
+    if (ref.namespace === toNamespace) return true;
+    return snapshot.delegations.some(
+      (d) =>
+        d.meta.namespace === ref.namespace &&
+        d.delegations.some(
+          (entry) =>
+            entry.secretName === ref.name && entry.targetNamespaces.some((ns) => ns === toNamespace || ns === '*'),
+        ),
+    );
+  }
+
+  function check(secret: SecretView): TlsSecret | string {
+    const k = key(secret.meta.namespace, secret.meta.name);
+    const cached = checked.get(k);
+    if (cached !== undefined) return cached;
+    let result: TlsSecret | string;
+    const cert = secret.data.get('tls.crt');
+    const privateKey = secret.data.get('tls.key');
+    if (secret.type !== 'kubernetes.io/tls' && secret.type !== 'Opaque') {
+      result = `type "${secret.type}" is not kubernetes.io/tls or Opaque`;
+    } else if (cert === undefined || privateKey === undefined) {
+      result = 'it has no tls.crt and tls.key';
+    } else {
+      result =
+        tlsKeypairProblem(decoder.decode(cert), decoder.decode(privateKey)) ?? {
+          name: secretName(secret.meta.namespace, secret.meta.name, cert),
+          certificateChain: cert,
+          privateKey,
+        };
+    }
+    checked.set(k, result);
+    return result;
+  }
+
+  return {
+    resolveTls(referrer, path, ref) {
+      const target = `${ref.namespace}/${ref.name}`;
+      if (!delegated(ref, referrer.namespace)) {
+        sink.report(
+          'DelegationNotPermitted',
+          referrer,
+          path,
+          `Secret ${target} is in another namespace and no TLSCertificateDelegation there grants it to "${referrer.namespace}"`,
+        );
+        return undefined;
+      }
+      const secret = snapshot.secrets.get(key(ref.namespace, ref.name));
+      if (secret === undefined) {
+        sink.report('SecretNotFound', referrer, path, `Secret ${target} not found`);
+        return undefined;
+      }
+      const result = check(secret);
+      if (typeof result === 'string') {
+        sink.report('SecretInvalid', referrer, path, `Secret ${target} cannot be served: ${result}`);
+        return undefined;
+      }
+      return result;
+    },
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * Resolves a backend reference (namespace, Service, port) to an IR cluster, and records which
+ * ClusterLoadAssignments the clusters need. Contour's Service conventions: upstream protocol from
+ * appProtocol or the `projectcontour.io/upstream-protocol.*` annotations, circuit-breaker annotations,
+ * ExternalName only when enabled and never to the proxy itself.
+ */
+import type { DiagnosticSink, FieldPath, ObjectRef } from '../diagnostics.js';
+import type { CircuitBreakers, Cluster, UpstreamProtocol } from '../model/ir.js';
+import type { BackendPort } from '../model/k8s/ingress.js';
+import type { ServicePortView, ServiceView } from '../model/k8s/service.js';
+import { key, type Snapshot } from '../model/snapshot.js';
+import type { ResolvedOptions } from '../options.js';
+import { clusterName, clusterStatName, endpointsName } from './names.js';
+import { externalNameProblem } from './validate.js';
+
+/** What the endpoint builder needs to know about one EDS name. */
+export interface EndpointsNeed {
+  readonly name: string;
+  readonly namespace: string;
+  readonly service: string;
+  readonly port: ServicePortView;
+}
+
+export interface ServiceResolver {
+  resolve(referrer: ObjectRef, path: FieldPath, namespace: string, service: string, port: BackendPort): Cluster | undefined;
+  /** Clusters resolved so far, by name. */
+  readonly clusters: ReadonlyMap<string, Cluster>;
+  readonly endpointNeeds: ReadonlyMap<string, EndpointsNeed>;
+}
+
+function upstreamProtocol(service: ServiceView, port: ServicePortView): UpstreamProtocol {
+  if (port.appProtocol !== undefined && port.appProtocol !== '') {
+    switch (port.appProtocol) {
+      case 'kubernetes.io/h2c':
+        return 'h2c';
+      case 'https':
+        return 'tls';
+      default:
+        return '';
+    }
+  }
+  for (const protocol of ['h2', 'h2c', 'tls'] as const) {
+    const list = service.meta.annotations.get(`projectcontour.io/upstream-protocol.${protocol}`);
+    if (list === undefined) continue;
+    const entries = list.split(',').map((s) => s.trim());
+    if ((port.name !== '' && entries.includes(port.name)) || entries.includes(String(port.port))) return protocol;
+  }
+  return '';
+}
+
+const breakerAnnotations = [
+  ['projectcontour.io/max-connections', 'maxConnections'],
+  ['projectcontour.io/max-pending-requests', 'maxPendingRequests'],
+  ['projectcontour.io/max-requests', 'maxRequests'],
+  ['projectcontour.io/max-retries', 'maxRetries'],
+  ['projectcontour.io/per-host-max-connections', 'perHostMaxConnections'],
+] as const;
+
+function circuitBreakers(service: ServiceView, sink: DiagnosticSink): CircuitBreakers | undefined {
+  const values = { maxConnections: 0, maxPendingRequests: 0, maxRequests: 0, maxRetries: 0, perHostMaxConnections: 0 };
+  let any = false;
+  for (const [annotation, fieldName] of breakerAnnotations) {
+    const text = service.meta.annotations.get(annotation);
+    if (text === undefined) continue;
+    const n = /^\d{1,10}$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+    if (!Number.isInteger(n) || n > 0xffffffff) {
+      sink.report('InvalidAnnotation', service.meta.ref, ['metadata', 'annotations', annotation], `"${text}" is not a 32-bit unsigned integer; ignored`);
+      continue;
+    }
+    if (n > 0) {
+      values[fieldName] = n;
+      any = true;
+    }
+  }
+  return any ? values : undefined;
+}
+
+export function createServiceResolver(snapshot: Snapshot, options: ResolvedOptions, sink: DiagnosticSink): ServiceResolver {
+  const clusters = new Map<string, Cluster>();
+  const endpointNeeds = new Map<string, EndpointsNeed>();
+  return {
+    clusters,
+    endpointNeeds,
+    resolve(referrer, path, namespace, serviceName, backendPort) {
+      const target = `${namespace}/${serviceName}`;
+      const service = snapshot.services.get(key(namespace, serviceName));
+      if (service === undefined) {
+        sink.report('ServiceNotFound', referrer, path, `Service ${target} not found`);
+        return undefined;
+      }
+      const port =
+        backendPort.kind === 'number'
+          ? service.ports.find((p) => p.port === backendPort.number)
+          : service.ports.find((p) => p.name === backendPort.name);
+      const wanted = backendPort.kind === 'number' ? String(backendPort.number) : `"${backendPort.name}"`;
+      if (port === undefined) {
+        sink.report('ServicePortNotFound', referrer, path, `Service ${target} has no port ${wanted}`);
+        return undefined;
+      }
+      if (port.protocol !== 'TCP') {
+        sink.report('UnsupportedServiceProtocol', referrer, path, `Service ${target} port ${wanted} uses ${port.protocol}; only TCP can be proxied`);
+        return undefined;
+      }
+      const protocol = upstreamProtocol(service, port);
+      let discovery: Cluster['discovery'];
+      if (service.type === 'ExternalName') {
+        if (!options.enableExternalNameService) {
+          sink.report('ExternalNameDisabled', referrer, path, `Service ${target} is of type ExternalName, which is disabled (enableExternalNameService)`);
+          return undefined;
+        }
+        const host = service.externalName ?? '';
+        const problem = host === '' ? 'spec.externalName is empty' : externalNameProblem(host);
+        if (problem !== undefined) {
+          sink.report('ExternalNameForbidden', referrer, path, `Service ${target} cannot be used: ${problem}`);
+          return undefined;
+        }
+        discovery = { kind: 'dns', host: host.endsWith('.') ? host.slice(0, -1) : host, port: port.port };
+      } else {
+        const eds = endpointsName(namespace, serviceName, port.name);
+        discovery = { kind: 'eds', serviceName: eds };
+        if (!endpointNeeds.has(eds)) endpointNeeds.set(eds, { name: eds, namespace, service: serviceName, port });
+      }
+      const cluster: Cluster = {
+        name: clusterName(namespace, serviceName, port.port, { protocol }),
+        statName: clusterStatName(namespace, serviceName, port.port),
+        service: { namespace, name: serviceName, port: port.port },
+        protocol,
+        circuitBreakers: circuitBreakers(service, sink),
+        discovery,
+      };
+      const existing = clusters.get(cluster.name);
+      if (existing === undefined) {
+        clusters.set(cluster.name, cluster);
+      } else if (JSON.stringify(existing) !== JSON.stringify(cluster)) {
+        // The name hashes only Contour's inputs; settings outside it must not flip with input order.
+        sink.report('ClusterConflict', referrer, path, `cluster ${cluster.name} is already defined with other settings; the first definition is used`);
+        return existing;
+      }
+      return existing ?? cluster;
+    },
+  };
+}

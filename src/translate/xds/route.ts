@@ -1,0 +1,100 @@
+/** Stage B: IR virtual hosts → RouteConfiguration. */
+import type { HeaderMatch, PathMatch, Route as IrRoute, VirtualHost as IrVirtualHost } from '../../model/ir.js';
+import type { HeaderMatcher, RouteMatch } from '../../xds-types/envoy/config/route/v3/route_components.js';
+import { virtualHostName } from '../names.js';
+import { packAny } from './any.js';
+import { buildDuration } from './common.js';
+import { ExtAuthzPerRoute, HeaderValueOption_HeaderAppendAction, type Route, RouteConfiguration, type VirtualHost } from './types.js';
+
+function buildPathSpecifier(path: PathMatch): RouteMatch['pathSpecifier'] {
+  switch (path.kind) {
+    case 'exact':
+      return { $case: 'path', value: path.value };
+    case 'prefix':
+      return { $case: 'prefix', value: path.value };
+    case 'segmentPrefix':
+      return { $case: 'pathSeparatedPrefix', value: path.value };
+    case 'regex':
+      return { $case: 'safeRegex', value: { regex: path.value } };
+  }
+}
+
+function buildHeaderMatcher(header: HeaderMatch): HeaderMatcher {
+  const pattern =
+    header.match.kind === 'regex'
+      ? ({ $case: 'safeRegex', value: { regex: header.match.value } } as const)
+      : ({ $case: 'exact', value: header.match.value } as const);
+  return {
+    name: header.name,
+    headerMatchSpecifier: { $case: 'stringMatch', value: { matchPattern: pattern } },
+    ...(header.invert ? { invertMatch: true } : {}),
+  };
+}
+
+export function buildRouteMatch(route: IrRoute): RouteMatch {
+  const headers = route.match.headers.map(buildHeaderMatcher);
+  return { pathSpecifier: buildPathSpecifier(route.match.path), ...(headers.length > 0 ? { headers } : {}) };
+}
+
+/** Redirect routes never reach an upstream, so an external authorization filter must not run on them. */
+const extAuthzDisabled = { 'envoy.filters.http.ext_authz': packAny(ExtAuthzPerRoute, { override: { $case: 'disabled', value: true } }) };
+
+export function buildRoute(route: IrRoute): Route {
+  const match = buildRouteMatch(route);
+  const action = route.action;
+  switch (action.kind) {
+    case 'httpsRedirect':
+      return { match, action: { $case: 'redirect', value: { schemeRewriteSpecifier: { $case: 'httpsRedirect', value: true } } }, typedPerFilterConfig: extAuthzDisabled };
+    case 'directResponse':
+      return { match, action: { $case: 'directResponse', value: { status: action.status } } };
+    case 'forward': {
+      const [single, ...rest] = action.backends;
+      const clusterSpecifier =
+        single !== undefined && rest.length === 0
+          ? ({ $case: 'cluster', value: single.clusterName } as const)
+          : ({
+              $case: 'weightedClusters',
+              value: { clusters: action.backends.map((b) => ({ name: b.clusterName, weight: b.weight })) },
+            } as const);
+      return {
+        match,
+        action: {
+          $case: 'route',
+          value: {
+            clusterSpecifier,
+            ...(action.timeout !== undefined ? { timeout: buildDuration(action.timeout) } : {}),
+            ...(action.retry !== undefined
+              ? {
+                  retryPolicy: {
+                    retryOn: action.retry.retryOn,
+                    numRetries: action.retry.numRetries,
+                    ...(action.retry.perTryTimeout !== undefined ? { perTryTimeout: buildDuration(action.retry.perTryTimeout) } : {}),
+                  },
+                }
+              : {}),
+            ...(action.websocket ? { upgradeConfigs: [{ upgradeType: 'websocket' }] } : {}),
+          },
+        },
+      };
+    }
+  }
+}
+
+export function buildVirtualHost(vhost: IrVirtualHost): VirtualHost {
+  return { name: virtualHostName(vhost.fqdn), domains: [vhost.fqdn], routes: vhost.routes.map(buildRoute) };
+}
+
+/** A RouteConfiguration with Contour's defaults: the x-request-start header and port-blind host matching. */
+export function buildRouteConfiguration(name: string, vhosts: readonly IrVirtualHost[]): RouteConfiguration {
+  return {
+    name,
+    virtualHosts: vhosts.map(buildVirtualHost),
+    requestHeadersToAdd: [
+      {
+        header: { key: 'x-request-start', value: 't=%START_TIME(%s.%3f)%' },
+        appendAction: HeaderValueOption_HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD,
+      },
+    ],
+    ignorePortInHostMatching: true,
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The one place hand-written code imports generated Envoy types from, so regeneration churn touches
+ * a single file.
+ */
+export { Cluster, Cluster_DiscoveryType, Cluster_LbPolicy } from '../../xds-types/envoy/config/cluster/v3/cluster.js';
+export { CircuitBreakers } from '../../xds-types/envoy/config/cluster/v3/circuit_breaker.js';
+export {
+  RoutingPriority,
+  TrafficDirection,
+} from '../../xds-types/envoy/config/core/v3/base.js';
+export { ApiConfigSource_ApiType, ApiVersion, ConfigSource } from '../../xds-types/envoy/config/core/v3/config_source.js';
+export { SocketOption, SocketOption_SocketState } from '../../xds-types/envoy/config/core/v3/socket_option.js';
+export { HeaderValueOption_HeaderAppendAction } from '../../xds-types/envoy/config/core/v3/base.js';
+export { ClusterLoadAssignment } from '../../xds-types/envoy/config/endpoint/v3/endpoint.js';
+export { Listener } from '../../xds-types/envoy/config/listener/v3/listener.js';
+export { RouteConfiguration } from '../../xds-types/envoy/config/route/v3/route.js';
+export type { Route, VirtualHost } from '../../xds-types/envoy/config/route/v3/route_components.js';
+export { AccessLog } from '../../xds-types/envoy/config/accesslog/v3/accesslog.js';
+export { FileAccessLog } from '../../xds-types/envoy/extensions/access_loggers/file/v3/file.js';
+export {
+  StderrAccessLog,
+  StdoutAccessLog,
+} from '../../xds-types/envoy/extensions/access_loggers/stream/v3/stream.js';
+export { Gzip } from '../../xds-types/envoy/extensions/compression/gzip/compressor/v3/gzip.js';
+export { Compressor } from '../../xds-types/envoy/extensions/filters/http/compressor/v3/compressor.js';
+export { Cors } from '../../xds-types/envoy/extensions/filters/http/cors/v3/cors.js';
+export { ExtAuthzPerRoute } from '../../xds-types/envoy/extensions/filters/http/ext_authz/v3/ext_authz.js';
+export { FilterConfig as GrpcStatsFilterConfig } from '../../xds-types/envoy/extensions/filters/http/grpc_stats/v3/config.js';
+export { GrpcWeb } from '../../xds-types/envoy/extensions/filters/http/grpc_web/v3/grpc_web.js';
+export { LocalRateLimit } from '../../xds-types/envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.js';
+export { Lua } from '../../xds-types/envoy/extensions/filters/http/lua/v3/lua.js';
+export { RBAC } from '../../xds-types/envoy/extensions/filters/http/rbac/v3/rbac.js';
+export { Router } from '../../xds-types/envoy/extensions/filters/http/router/v3/router.js';
+export { ProxyProtocol } from '../../xds-types/envoy/extensions/filters/listener/proxy_protocol/v3/proxy_protocol.js';
+export { TlsInspector } from '../../xds-types/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.js';
+export {
+  HttpConnectionManager,
+  HttpConnectionManager_CodecType,
+  HttpFilter,
+} from '../../xds-types/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.js';
+export { Secret } from '../../xds-types/envoy/extensions/transport_sockets/tls/v3/secret.js';
+export {
+  DownstreamTlsContext,
+  UpstreamTlsContext,
+} from '../../xds-types/envoy/extensions/transport_sockets/tls/v3/tls.js';
+export { TlsParameters_TlsProtocol } from '../../xds-types/envoy/extensions/transport_sockets/tls/v3/common.js';
+export { HttpProtocolOptions } from '../../xds-types/envoy/extensions/upstreams/http/v3/http_protocol_options.js';
+export { Any } from '../../xds-types/google/protobuf/any.js';
+export type { Duration } from '../../xds-types/google/protobuf/duration.js';
