@@ -17,7 +17,10 @@ if (!anchor.test(text)) {
 if (/ignore_empty\s*=\s*26/.test(text)) {
   throw new Error('prepare-protos: validate.proto already has ignore_empty; the overlay is obsolete');
 }
-const patched = text.replace(anchor, '$1\n\n  // Added by kube-xds scripts/prepare-protos.mjs (newer PGV has it).\n  optional bool ignore_empty = 26;');
+const patched = text.replace(
+  anchor,
+  '$1\n\n  // Added by kube-xds scripts/prepare-protos.mjs (newer PGV has it).\n  optional bool ignore_empty = 26;',
+);
 
 const outDir = 'build/proto-overlay/validate';
 mkdirSync(outDir, { recursive: true });

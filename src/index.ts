@@ -7,20 +7,9 @@
  * const { resources, diagnostics } = translate(objects, { ingressClassNames: ['contour'] });
  * ```
  */
-export { translate, translateOrThrow } from './translate/translate.js';
-export type { TranslateResult, ObjectStatus } from './translate/translate.js';
-export type {
-  AccessLogOption,
-  ConfigSourceOption,
-  ListenerAddressOptions,
-  TlsVersion,
-  TranslateOptions,
-} from './options.js';
-export { diagnosticCodes, formatDiagnostic, formatPath } from './diagnostics.js';
+
 export type { Diagnostic, DiagnosticCode, FieldPath, ObjectRef, Severity } from './diagnostics.js';
-export { fromEnvoyJson, resourceKinds, resourceName, toEnvoyJson, typeUrls } from './resources.js';
-export type { EnvoyJson, EnvoyJsonOptions, ResourceKind, XdsResources } from './resources.js';
-export { packAny, typeUrlOf } from './translate/xds/any.js';
+export { diagnosticCodes, formatDiagnostic, formatPath } from './diagnostics.js';
 export type {
   EndpointSliceInput,
   EndpointsInput,
@@ -31,3 +20,15 @@ export type {
   ServiceInput,
   TLSCertificateDelegationInput,
 } from './model/k8s/inputs.js';
+export type {
+  AccessLogOption,
+  ConfigSourceOption,
+  ListenerAddressOptions,
+  TlsVersion,
+  TranslateOptions,
+} from './options.js';
+export type { EnvoyJson, EnvoyJsonOptions, ResourceKind, XdsResources } from './resources.js';
+export { fromEnvoyJson, resourceKinds, resourceName, toEnvoyJson, typeUrls } from './resources.js';
+export type { ObjectStatus, TranslateResult } from './translate/translate.js';
+export { translate, translateOrThrow } from './translate/translate.js';
+export { packAny, typeUrlOf } from './translate/xds/any.js';

@@ -16,7 +16,9 @@ export interface ListenerAddressOptions {
  * Where Envoy fetches RDS, EDS and SDS from. `ads` (default): the aggregated stream Envoy's bootstrap
  * names. `grpc`: a separate gRPC stream to the named bootstrap cluster.
  */
-export type ConfigSourceOption = { readonly kind: 'ads' } | { readonly kind: 'grpc'; readonly clusterName: string };
+export type ConfigSourceOption =
+  | { readonly kind: 'ads' }
+  | { readonly kind: 'grpc'; readonly clusterName: string };
 
 export type AccessLogOption =
   | { readonly kind: 'file'; readonly path: string }
@@ -115,7 +117,9 @@ export function resolveOptions(options: TranslateOptions = {}): ResolvedOptions 
   if (min > max) throw new RangeError(`TranslateOptions.tls: minimum ${min} is above maximum ${max}`);
   const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
   if (!Number.isInteger(connectTimeoutMs) || connectTimeoutMs <= 0) {
-    throw new RangeError(`TranslateOptions.connectTimeoutMs must be a positive integer, got ${connectTimeoutMs}`);
+    throw new RangeError(
+      `TranslateOptions.connectTimeoutMs must be a positive integer, got ${connectTimeoutMs}`,
+    );
   }
   const configSource = options.configSource ?? { kind: 'ads' };
   if (configSource.kind === 'grpc' && configSource.clusterName === '') {

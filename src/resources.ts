@@ -1,5 +1,11 @@
 import './xds-types/registry.js';
-import { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration, Secret } from './translate/xds/types.js';
+import {
+  Cluster,
+  ClusterLoadAssignment,
+  Listener,
+  RouteConfiguration,
+  Secret,
+} from './translate/xds/types.js';
 import { type MessageType, messageTypeRegistry } from './xds-types/typeRegistry.js';
 
 /** The five xDS resource collections translate() emits, each sorted by resource name. */
@@ -13,7 +19,13 @@ export interface XdsResources {
 
 export type ResourceKind = keyof XdsResources;
 
-export const resourceKinds: readonly ResourceKind[] = ['listeners', 'routes', 'clusters', 'endpoints', 'secrets'];
+export const resourceKinds: readonly ResourceKind[] = [
+  'listeners',
+  'routes',
+  'clusters',
+  'endpoints',
+  'secrets',
+];
 
 /** The message codec of each resource kind. */
 export const resourceCodecs: { readonly [K in ResourceKind]: MessageType<XdsResources[K][number]> } = {
@@ -63,7 +75,10 @@ function redact(value: unknown): unknown {
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(value)) {
-      out[key] = key === 'privateKey' && inner !== null && typeof inner === 'object' ? { inlineBytes: redacted } : redact(inner);
+      out[key] =
+        key === 'privateKey' && inner !== null && typeof inner === 'object'
+          ? { inlineBytes: redacted }
+          : redact(inner);
     }
     return out;
   }

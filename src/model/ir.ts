@@ -17,7 +17,9 @@ export type PathMatch =
 
 export interface HeaderMatch {
   readonly name: string;
-  readonly match: { readonly kind: 'regex'; readonly value: string } | { readonly kind: 'exact'; readonly value: string };
+  readonly match:
+    | { readonly kind: 'regex'; readonly value: string }
+    | { readonly kind: 'exact'; readonly value: string };
   readonly invert: boolean;
 }
 

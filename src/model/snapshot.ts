@@ -4,7 +4,12 @@
  */
 import type { DiagnosticSink } from '../diagnostics.js';
 import { parseTLSCertificateDelegation, type TLSCertificateDelegationView } from './k8s/delegation.js';
-import { type EndpointSliceView, type EndpointsView, parseEndpointSlice, parseEndpoints } from './k8s/endpoint-slice.js';
+import {
+  type EndpointSliceView,
+  type EndpointsView,
+  parseEndpointSlice,
+  parseEndpoints,
+} from './k8s/endpoint-slice.js';
 import { type IngressView, parseIngress } from './k8s/ingress.js';
 import { type IngressClassView, parseIngressClass } from './k8s/ingress-class.js';
 import type { Meta } from './k8s/meta.js';
@@ -119,7 +124,9 @@ export function buildSnapshot(objects: Iterable<unknown>, sink: DiagnosticSink):
 
   const entries = [...byIdentity.values()];
   for (const entry of entries) for (const report of entry.reports) sink.report(...report);
-  const all = entries.map((e) => e.view).sort((a, b) => compareText(a.kind, b.kind) || compareMeta(a.meta, b.meta));
+  const all = entries
+    .map((e) => e.view)
+    .sort((a, b) => compareText(a.kind, b.kind) || compareMeta(a.meta, b.meta));
 
   const ingresses: IngressView[] = [];
   const ingressClasses: IngressClassView[] = [];

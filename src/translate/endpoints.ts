@@ -22,7 +22,11 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function buildEndpointGroup(snapshot: Snapshot, need: EndpointsNeed, sink: DiagnosticSink): EndpointGroup {
+export function buildEndpointGroup(
+  snapshot: Snapshot,
+  need: EndpointsNeed,
+  sink: DiagnosticSink,
+): EndpointGroup {
   const seen = new Set<string>();
   const byZone = new Map<string, Endpoint[]>();
   const add = (zone: string, address: string, port: number) => {
@@ -37,16 +41,27 @@ export function buildEndpointGroup(snapshot: Snapshot, need: EndpointsNeed, sink
   const slices = snapshot.slicesByService.get(key(need.namespace, need.service)) ?? [];
   if (slices.length > 0) {
     for (const slice of slices) {
-      const isValid = slice.addressType === 'IPv4' ? isIPv4 : slice.addressType === 'IPv6' ? isIPv6 : undefined;
+      const isValid =
+        slice.addressType === 'IPv4' ? isIPv4 : slice.addressType === 'IPv6' ? isIPv6 : undefined;
       if (isValid === undefined) {
-        sink.report('InvalidEndpoint', slice.meta.ref, ['addressType'], `addressType "${slice.addressType}" is not IPv4 or IPv6; slice ignored`);
+        sink.report(
+          'InvalidEndpoint',
+          slice.meta.ref,
+          ['addressType'],
+          `addressType "${slice.addressType}" is not IPv4 or IPv6; slice ignored`,
+        );
         continue;
       }
       const ports = matchingPorts(slice.ports, need.port.name);
       for (const endpoint of slice.endpoints) {
         if (!endpoint.ready || endpoint.terminating) continue;
         if (endpoint.address === undefined || !isValid(endpoint.address)) {
-          sink.report('InvalidEndpoint', slice.meta.ref, ['endpoints', endpoint.index, 'addresses', 0], `"${endpoint.address ?? ''}" is not an ${slice.addressType} address; endpoint ignored`);
+          sink.report(
+            'InvalidEndpoint',
+            slice.meta.ref,
+            ['endpoints', endpoint.index, 'addresses', 0],
+            `"${endpoint.address ?? ''}" is not an ${slice.addressType} address; endpoint ignored`,
+          );
           continue;
         }
         for (const port of ports) add(endpoint.zone, endpoint.address, port);
@@ -58,7 +73,12 @@ export function buildEndpointGroup(snapshot: Snapshot, need: EndpointsNeed, sink
       const ports = matchingPorts(subset.ports, need.port.name);
       for (const address of subset.addresses) {
         if (!isIPv4(address.ip) && !isIPv6(address.ip)) {
-          sink.report('InvalidEndpoint', legacy?.meta.ref ?? { kind: 'Endpoints', namespace: need.namespace, name: need.service }, address.path, `"${address.ip}" is not an IP address; endpoint ignored`);
+          sink.report(
+            'InvalidEndpoint',
+            legacy?.meta.ref ?? { kind: 'Endpoints', namespace: need.namespace, name: need.service },
+            address.path,
+            `"${address.ip}" is not an IP address; endpoint ignored`,
+          );
           continue;
         }
         for (const port of ports) add('', address.ip, port);

@@ -6,7 +6,17 @@
  */
 import { RE2JS } from 're2js';
 import type { DiagnosticSink, FieldPath, ObjectRef } from '../diagnostics.js';
-import type { DurationValue, PathMatch, RetryPolicy, Route, RouteAction, RouteMatch, TlsSecret, TlsSettings, TlsVersion } from '../model/ir.js';
+import type {
+  DurationValue,
+  PathMatch,
+  RetryPolicy,
+  Route,
+  RouteAction,
+  RouteMatch,
+  TlsSecret,
+  TlsSettings,
+  TlsVersion,
+} from '../model/ir.js';
 import type { IngressPathView, IngressView } from '../model/k8s/ingress.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { ResolvedOptions } from '../options.js';
@@ -68,7 +78,11 @@ interface Context {
 }
 
 /** Decides which Ingresses this translator serves (spec.ingressClassName, annotations, IngressClass). */
-export function ingressClassFilter(snapshot: Snapshot, options: ResolvedOptions, sink: DiagnosticSink): (ingress: IngressView) => boolean {
+export function ingressClassFilter(
+  snapshot: Snapshot,
+  options: ResolvedOptions,
+  sink: DiagnosticSink,
+): (ingress: IngressView) => boolean {
   const ours = new Set(options.ingressClassNames);
   for (const cls of snapshot.ingressClasses) {
     if (cls.controller !== '' && cls.controller === options.ingressClassController) ours.add(cls.meta.name);
@@ -111,7 +125,12 @@ function pathMatch(ctx: Context, ingress: IngressView, entry: IngressPathView): 
     case 'Exact':
     case 'Prefix': {
       if (!isValidLiteralPath(value)) {
-        ctx.sink.report('InvalidPath', ref, at, `"${value}" must start with "/" and contain only visible ASCII other than "?" and "#"`);
+        ctx.sink.report(
+          'InvalidPath',
+          ref,
+          at,
+          `"${value}" must start with "/" and contain only visible ASCII other than "?" and "#"`,
+        );
         return undefined;
       }
       if (entry.pathType === 'Exact') return { kind: 'exact', value };
@@ -122,7 +141,12 @@ function pathMatch(ctx: Context, ingress: IngressView, entry: IngressPathView): 
     case 'ImplementationSpecific': {
       if (!regexChars.test(value)) {
         if (!isValidLiteralPath(value)) {
-          ctx.sink.report('InvalidPath', ref, at, `"${value}" must start with "/" and contain only visible ASCII other than "?" and "#"`);
+          ctx.sink.report(
+            'InvalidPath',
+            ref,
+            at,
+            `"${value}" must start with "/" and contain only visible ASCII other than "?" and "#"`,
+          );
           return undefined;
         }
         return { kind: 'prefix', value };
@@ -136,7 +160,12 @@ function pathMatch(ctx: Context, ingress: IngressView, entry: IngressPathView): 
       return { kind: 'regex', value: regex };
     }
     default:
-      ctx.sink.report('InvalidPath', ref, [...entry.path, 'pathType'], `unknown pathType "${entry.pathType}"; use Exact, Prefix or ImplementationSpecific`);
+      ctx.sink.report(
+        'InvalidPath',
+        ref,
+        [...entry.path, 'pathType'],
+        `unknown pathType "${entry.pathType}"; use Exact, Prefix or ImplementationSpecific`,
+      );
       return undefined;
   }
 }
@@ -147,7 +176,8 @@ export function regexProblem(regex: string, maxProgramSize: number): string | un
   try {
     const compiled = RE2JS.compile(regex);
     const size = compiled.programSize();
-    if (size > maxProgramSize) return `compiles to an RE2 program of size ${size}, above the limit of ${maxProgramSize}`;
+    if (size > maxProgramSize)
+      return `compiles to an RE2 program of size ${size}, above the limit of ${maxProgramSize}`;
   } catch (error) {
     return `is not a valid RE2 regular expression (${error instanceof Error ? error.message : String(error)})`;
   }
@@ -158,7 +188,13 @@ export function regexProblem(regex: string, maxProgramSize: number): string | un
 function wildcardAuthority(fqdn: string): RouteMatch['headers'] {
   if (!fqdn.startsWith('*.')) return [];
   const escaped = fqdn.slice(1).replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
-  return [{ name: ':authority', match: { kind: 'regex', value: `^[a-z0-9]([-a-z0-9]*[a-z0-9])?${escaped}(:[0-9]+)?` }, invert: false }];
+  return [
+    {
+      name: ':authority',
+      match: { kind: 'regex', value: `^[a-z0-9]([-a-z0-9]*[a-z0-9])?${escaped}(:[0-9]+)?` },
+      invert: false,
+    },
+  ];
 }
 
 interface IngressPolicy {
@@ -169,7 +205,11 @@ interface IngressPolicy {
   readonly websocketPaths: ReadonlySet<string>;
 }
 
-function timeoutAnnotation(ctx: Context, ingress: IngressView, name: string): { value: DurationValue | undefined } | undefined {
+function timeoutAnnotation(
+  ctx: Context,
+  ingress: IngressView,
+  name: string,
+): { value: DurationValue | undefined } | undefined {
   const text = ingress.meta.annotations.get(name);
   if (text === undefined) return undefined;
   const setting = parseTimeout(text);
@@ -181,7 +221,12 @@ function timeoutAnnotation(ctx: Context, ingress: IngressView, name: string): { 
     case 'set':
       return { value: setting.value };
     case 'invalid':
-      ctx.sink.report('InvalidAnnotation', ingress.meta.ref, annotationPath(name), `"${text}" is not a duration (e.g. "30s", "1m30s") or "infinity"; Envoy's default is used`);
+      ctx.sink.report(
+        'InvalidAnnotation',
+        ingress.meta.ref,
+        annotationPath(name),
+        `"${text}" is not a duration (e.g. "30s", "1m30s") or "infinity"; Envoy's default is used`,
+      );
       return { value: undefined };
   }
 }
@@ -191,7 +236,12 @@ function numRetries(ctx: Context, ingress: IngressView): number {
   if (text === undefined || text.trim() === '') return 1;
   const trimmed = text.trim();
   if (!/^-?\d{1,10}$/.test(trimmed) || Number(trimmed) > 0xffffffff) {
-    ctx.sink.report('InvalidAnnotation', ingress.meta.ref, annotationPath(annotation.numRetries), `"${text}" is not an integer; 1 retry is used`);
+    ctx.sink.report(
+      'InvalidAnnotation',
+      ingress.meta.ref,
+      annotationPath(annotation.numRetries),
+      `"${text}" is not an integer; 1 retry is used`,
+    );
     return 1;
   }
   const n = Number(trimmed);
@@ -201,12 +251,19 @@ function numRetries(ctx: Context, ingress: IngressView): number {
 
 function ingressPolicy(ctx: Context, ingress: IngressView): IngressPolicy {
   const annotations = ingress.meta.annotations;
-  const timeout = timeoutAnnotation(ctx, ingress, annotation.responseTimeout) ?? timeoutAnnotation(ctx, ingress, annotation.requestTimeout);
+  const timeout =
+    timeoutAnnotation(ctx, ingress, annotation.responseTimeout) ??
+    timeoutAnnotation(ctx, ingress, annotation.requestTimeout);
   const retryOn = annotations.get(annotation.retryOn)?.trim() ?? '';
   let retry: RetryPolicy | undefined;
   if (retryOn !== '') {
     if (/[\0\r\n]/.test(retryOn) || retryOn.length > 1024) {
-      ctx.sink.report('InvalidAnnotation', ingress.meta.ref, annotationPath(annotation.retryOn), 'retry-on holds control characters or is too long; no retry policy');
+      ctx.sink.report(
+        'InvalidAnnotation',
+        ingress.meta.ref,
+        annotationPath(annotation.retryOn),
+        'retry-on holds control characters or is too long; no retry policy',
+      );
     } else {
       retry = {
         retryOn,
@@ -234,7 +291,12 @@ function tlsVersion(ctx: Context, ingress: IngressView, name: string): TlsVersio
   const text = ingress.meta.annotations.get(name);
   if (text === undefined || text === '') return undefined;
   if (text === '1.2' || text === '1.3') return text;
-  ctx.sink.report('InvalidAnnotation', ingress.meta.ref, annotationPath(name), `"${text}" is not "1.2" or "1.3"; ignored`);
+  ctx.sink.report(
+    'InvalidAnnotation',
+    ingress.meta.ref,
+    annotationPath(name),
+    `"${text}" is not "1.2" or "1.3"; ignored`,
+  );
   return undefined;
 }
 
@@ -242,8 +304,10 @@ function tlsSettings(ctx: Context, ingress: IngressView): TlsSettings | undefine
   const global = ctx.options.tls;
   const min = tlsVersion(ctx, ingress, annotation.tlsMinimum);
   const max = tlsVersion(ctx, ingress, annotation.tlsMaximum);
-  const effectiveMin = min !== undefined && min > global.minimumProtocolVersion ? min : global.minimumProtocolVersion;
-  const effectiveMax = max !== undefined && max < global.maximumProtocolVersion ? max : global.maximumProtocolVersion;
+  const effectiveMin =
+    min !== undefined && min > global.minimumProtocolVersion ? min : global.minimumProtocolVersion;
+  const effectiveMax =
+    max !== undefined && max < global.maximumProtocolVersion ? max : global.maximumProtocolVersion;
   if (effectiveMin > effectiveMax) {
     ctx.sink.report(
       'TLSVersionInvalid',
@@ -253,7 +317,11 @@ function tlsSettings(ctx: Context, ingress: IngressView): TlsSettings | undefine
     );
     return undefined;
   }
-  return { minimumProtocolVersion: effectiveMin, maximumProtocolVersion: effectiveMax, cipherSuites: global.cipherSuites };
+  return {
+    minimumProtocolVersion: effectiveMin,
+    maximumProtocolVersion: effectiveMax,
+    cipherSuites: global.cipherSuites,
+  };
 }
 
 function sameTls(a: SecureHost, b: Omit<SecureHost, 'owner' | 'fqdn'>): boolean {
@@ -275,11 +343,21 @@ function collectSecureHosts(ctx: Context, ingresses: readonly IngressView[]): Ma
     for (const entry of ingress.tls) {
       const validHosts = entry.hosts.filter(({ host, path }) => {
         if (host === '' || host === '*') {
-          ctx.sink.report('TLSHostInvalid', ingress.meta.ref, path, 'a TLS host must be a DNS name; "*" cannot select a certificate');
+          ctx.sink.report(
+            'TLSHostInvalid',
+            ingress.meta.ref,
+            path,
+            'a TLS host must be a DNS name; "*" cannot select a certificate',
+          );
           return false;
         }
         if (!isValidHostname(host)) {
-          ctx.sink.report('InvalidHostname', ingress.meta.ref, path, `"${host}" is not a valid DNS host name`);
+          ctx.sink.report(
+            'InvalidHostname',
+            ingress.meta.ref,
+            path,
+            `"${host}" is not a valid DNS host name`,
+          );
           return false;
         }
         return true;
@@ -287,7 +365,14 @@ function collectSecureHosts(ctx: Context, ingresses: readonly IngressView[]): Ma
       if (validHosts.length === 0) continue;
       const ref = parseSecretRef(entry.secretName, certNamespace);
       if (ref === undefined) {
-        ctx.sink.report('SecretNotFound', ingress.meta.ref, [...entry.path, 'secretName'], entry.secretName === '' ? 'secretName is empty; these hosts get no TLS' : `"${entry.secretName}" is not "name" or "namespace/name"`);
+        ctx.sink.report(
+          'SecretNotFound',
+          ingress.meta.ref,
+          [...entry.path, 'secretName'],
+          entry.secretName === ''
+            ? 'secretName is empty; these hosts get no TLS'
+            : `"${entry.secretName}" is not "name" or "namespace/name"`,
+        );
         continue;
       }
       const secret = ctx.secrets.resolveTls(ingress.meta.ref, [...entry.path, 'secretName'], ref);
@@ -298,7 +383,12 @@ function collectSecureHosts(ctx: Context, ingresses: readonly IngressView[]): Ma
         if (existing !== undefined) {
           if (!sameTls(existing, claim)) {
             const owner = `${existing.owner.namespace}/${existing.owner.name}`;
-            ctx.sink.report('TLSHostConflict', ingress.meta.ref, path, `TLS for "${host}" is already configured differently by the older Ingress ${owner}, which wins`);
+            ctx.sink.report(
+              'TLSHostConflict',
+              ingress.meta.ref,
+              path,
+              `TLS for "${host}" is already configured differently by the older Ingress ${owner}, which wins`,
+            );
           }
           continue;
         }
@@ -325,12 +415,22 @@ function addRoute(ctx: Context, tables: Map<string, RouteTable>, fqdn: string, e
   const ref = entry.ingress.meta.ref;
   if (existing.ingress !== entry.ingress) {
     const owner = `${existing.ingress.meta.namespace}/${existing.ingress.meta.name}`;
-    ctx.sink.report('RouteConflict', ref, entry.path, `host "${fqdn}" already routes this path for the older Ingress ${owner}, which wins`);
+    ctx.sink.report(
+      'RouteConflict',
+      ref,
+      entry.path,
+      `host "${fqdn}" already routes this path for the older Ingress ${owner}, which wins`,
+    );
     return;
   }
   // Within one Ingress a later rule replaces an earlier one (the default backend is meant to be overridden).
   if (!existing.isDefaultBackend && existing.path.join('.') !== entry.path.join('.')) {
-    ctx.sink.report('RouteConflict', ref, existing.path, `host "${fqdn}" routes the same path again at ${entry.path.join('.')}, which replaces this one`);
+    ctx.sink.report(
+      'RouteConflict',
+      ref,
+      existing.path,
+      `host "${fqdn}" routes the same path again at ${entry.path.join('.')}, which replaces this one`,
+    );
   }
   table.set(matchKey, entry);
 }
@@ -355,18 +455,33 @@ export function translateIngresses(
     const rules = [...ingress.rules];
     if (ingress.defaultBackend !== undefined) {
       const backend = ingress.defaultBackend;
-      rules.unshift({ path: ['spec', 'defaultBackend'], host: '', paths: [{ path: ['spec', 'defaultBackend'], value: '', pathType: 'ImplementationSpecific', backend }] });
+      rules.unshift({
+        path: ['spec', 'defaultBackend'],
+        host: '',
+        paths: [{ path: ['spec', 'defaultBackend'], value: '', pathType: 'ImplementationSpecific', backend }],
+      });
     }
     for (const rule of rules) {
       if (rule.host !== '' && !isValidHostname(rule.host)) {
-        sink.report('InvalidHostname', ingress.meta.ref, [...rule.path, 'host'], `"${rule.host}" is not a valid DNS host name; rule skipped`);
+        sink.report(
+          'InvalidHostname',
+          ingress.meta.ref,
+          [...rule.path, 'host'],
+          `"${rule.host}" is not a valid DNS host name; rule skipped`,
+        );
         continue;
       }
       const fqdn = rule.host === '' ? '*' : rule.host;
       for (const entry of rule.paths) {
         const path = pathMatch(ctx, ingress, entry);
         if (path === undefined || entry.backend === undefined) continue;
-        const cluster = services.resolve(ingress.meta.ref, entry.backend.path, ingress.meta.namespace, entry.backend.serviceName, entry.backend.port);
+        const cluster = services.resolve(
+          ingress.meta.ref,
+          entry.backend.path,
+          ingress.meta.namespace,
+          entry.backend.serviceName,
+          entry.backend.port,
+        );
         if (cluster === undefined) continue;
         const match: RouteMatch = { path, headers: wildcardAuthority(fqdn) };
         const forward: RouteAction = {

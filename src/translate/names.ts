@@ -58,7 +58,12 @@ export interface ClusterHashInput {
 }
 
 /** `ns/svc/port/<10 hex of sha1(settings)>`, length-limited like Contour. */
-export function clusterName(namespace: string, service: string, port: number, settings: ClusterHashInput): string {
+export function clusterName(
+  namespace: string,
+  service: string,
+  port: number,
+  settings: ClusterHashInput,
+): string {
   const buf = settings.protocol + (settings.sni ?? '');
   return hashName(60, namespace, service, String(port), sha1(buf).slice(0, 10));
 }

@@ -27,7 +27,8 @@ export function tlsKeypairProblem(certificate: string, privateKey: string): stri
   const certs = pemBlocks(certificate);
   if (certs.length === 0) return 'tls.crt holds no PEM certificate';
   const other = certs.find((b) => b.type !== 'CERTIFICATE');
-  if (other !== undefined) return `tls.crt holds a "${other.type}" PEM block; only CERTIFICATE blocks are allowed`;
+  if (other !== undefined)
+    return `tls.crt holds a "${other.type}" PEM block; only CERTIFICATE blocks are allowed`;
   let leaf: X509Certificate;
   try {
     leaf = new X509Certificate((certs[0] as PemBlock).text);
@@ -36,7 +37,8 @@ export function tlsKeypairProblem(certificate: string, privateKey: string): stri
   }
   const hasCommonName = /(^|\n)CN=./.test(leaf.subject);
   const hasSan = /(DNS|IP Address):/.test(leaf.subjectAltName ?? '');
-  if (!hasCommonName && !hasSan) return 'the first certificate in tls.crt has neither a common name nor a DNS or IP subject alternative name';
+  if (!hasCommonName && !hasSan)
+    return 'the first certificate in tls.crt has neither a common name nor a DNS or IP subject alternative name';
   const blocks = pemBlocks(privateKey).filter((b) => b.type !== 'EC PARAMETERS');
   const keys = blocks.filter((b) => keyTypes.has(b.type));
   if (blocks.length !== keys.length) return 'tls.key holds a PEM block that is not a private key';
@@ -83,7 +85,8 @@ export function createSecretResolver(snapshot: Snapshot, sink: DiagnosticSink): 
         d.meta.namespace === ref.namespace &&
         d.delegations.some(
           (entry) =>
-            entry.secretName === ref.name && entry.targetNamespaces.some((ns) => ns === toNamespace || ns === '*'),
+            entry.secretName === ref.name &&
+            entry.targetNamespaces.some((ns) => ns === toNamespace || ns === '*'),
         ),
     );
   }
@@ -100,12 +103,11 @@ export function createSecretResolver(snapshot: Snapshot, sink: DiagnosticSink): 
     } else if (cert === undefined || privateKey === undefined) {
       result = 'it has no tls.crt and tls.key';
     } else {
-      result =
-        tlsKeypairProblem(decoder.decode(cert), decoder.decode(privateKey)) ?? {
-          name: secretName(secret.meta.namespace, secret.meta.name, cert),
-          certificateChain: cert,
-          privateKey,
-        };
+      result = tlsKeypairProblem(decoder.decode(cert), decoder.decode(privateKey)) ?? {
+        name: secretName(secret.meta.namespace, secret.meta.name, cert),
+        certificateChain: cert,
+        privateKey,
+      };
     }
     checked.set(k, result);
     return result;

@@ -22,7 +22,13 @@ export interface EndpointsNeed {
 }
 
 export interface ServiceResolver {
-  resolve(referrer: ObjectRef, path: FieldPath, namespace: string, service: string, port: BackendPort): Cluster | undefined;
+  resolve(
+    referrer: ObjectRef,
+    path: FieldPath,
+    namespace: string,
+    service: string,
+    port: BackendPort,
+  ): Cluster | undefined;
   /** Clusters resolved so far, by name. */
   readonly clusters: ReadonlyMap<string, Cluster>;
   readonly endpointNeeds: ReadonlyMap<string, EndpointsNeed>;
@@ -43,7 +49,8 @@ function upstreamProtocol(service: ServiceView, port: ServicePortView): Upstream
     const list = service.meta.annotations.get(`projectcontour.io/upstream-protocol.${protocol}`);
     if (list === undefined) continue;
     const entries = list.split(',').map((s) => s.trim());
-    if ((port.name !== '' && entries.includes(port.name)) || entries.includes(String(port.port))) return protocol;
+    if ((port.name !== '' && entries.includes(port.name)) || entries.includes(String(port.port)))
+      return protocol;
   }
   return '';
 }
@@ -57,14 +64,25 @@ const breakerAnnotations = [
 ] as const;
 
 function circuitBreakers(service: ServiceView, sink: DiagnosticSink): CircuitBreakers | undefined {
-  const values = { maxConnections: 0, maxPendingRequests: 0, maxRequests: 0, maxRetries: 0, perHostMaxConnections: 0 };
+  const values = {
+    maxConnections: 0,
+    maxPendingRequests: 0,
+    maxRequests: 0,
+    maxRetries: 0,
+    perHostMaxConnections: 0,
+  };
   let any = false;
   for (const [annotation, fieldName] of breakerAnnotations) {
     const text = service.meta.annotations.get(annotation);
     if (text === undefined) continue;
     const n = /^\d{1,10}$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
     if (!Number.isInteger(n) || n > 0xffffffff) {
-      sink.report('InvalidAnnotation', service.meta.ref, ['metadata', 'annotations', annotation], `"${text}" is not a 32-bit unsigned integer; ignored`);
+      sink.report(
+        'InvalidAnnotation',
+        service.meta.ref,
+        ['metadata', 'annotations', annotation],
+        `"${text}" is not a 32-bit unsigned integer; ignored`,
+      );
       continue;
     }
     if (n > 0) {
@@ -75,7 +93,11 @@ function circuitBreakers(service: ServiceView, sink: DiagnosticSink): CircuitBre
   return any ? values : undefined;
 }
 
-export function createServiceResolver(snapshot: Snapshot, options: ResolvedOptions, sink: DiagnosticSink): ServiceResolver {
+export function createServiceResolver(
+  snapshot: Snapshot,
+  options: ResolvedOptions,
+  sink: DiagnosticSink,
+): ServiceResolver {
   const clusters = new Map<string, Cluster>();
   const endpointNeeds = new Map<string, EndpointsNeed>();
   return {
@@ -98,27 +120,43 @@ export function createServiceResolver(snapshot: Snapshot, options: ResolvedOptio
         return undefined;
       }
       if (port.protocol !== 'TCP') {
-        sink.report('UnsupportedServiceProtocol', referrer, path, `Service ${target} port ${wanted} uses ${port.protocol}; only TCP can be proxied`);
+        sink.report(
+          'UnsupportedServiceProtocol',
+          referrer,
+          path,
+          `Service ${target} port ${wanted} uses ${port.protocol}; only TCP can be proxied`,
+        );
         return undefined;
       }
       const protocol = upstreamProtocol(service, port);
       let discovery: Cluster['discovery'];
       if (service.type === 'ExternalName') {
         if (!options.enableExternalNameService) {
-          sink.report('ExternalNameDisabled', referrer, path, `Service ${target} is of type ExternalName, which is disabled (enableExternalNameService)`);
+          sink.report(
+            'ExternalNameDisabled',
+            referrer,
+            path,
+            `Service ${target} is of type ExternalName, which is disabled (enableExternalNameService)`,
+          );
           return undefined;
         }
         const host = service.externalName ?? '';
         const problem = host === '' ? 'spec.externalName is empty' : externalNameProblem(host);
         if (problem !== undefined) {
-          sink.report('ExternalNameForbidden', referrer, path, `Service ${target} cannot be used: ${problem}`);
+          sink.report(
+            'ExternalNameForbidden',
+            referrer,
+            path,
+            `Service ${target} cannot be used: ${problem}`,
+          );
           return undefined;
         }
         discovery = { kind: 'dns', host: host.endsWith('.') ? host.slice(0, -1) : host, port: port.port };
       } else {
         const eds = endpointsName(namespace, serviceName, port.name);
         discovery = { kind: 'eds', serviceName: eds };
-        if (!endpointNeeds.has(eds)) endpointNeeds.set(eds, { name: eds, namespace, service: serviceName, port });
+        if (!endpointNeeds.has(eds))
+          endpointNeeds.set(eds, { name: eds, namespace, service: serviceName, port });
       }
       const cluster: Cluster = {
         name: clusterName(namespace, serviceName, port.port, { protocol }),
@@ -133,7 +171,12 @@ export function createServiceResolver(snapshot: Snapshot, options: ResolvedOptio
         clusters.set(cluster.name, cluster);
       } else if (JSON.stringify(existing) !== JSON.stringify(cluster)) {
         // The name hashes only Contour's inputs; settings outside it must not flip with input order.
-        sink.report('ClusterConflict', referrer, path, `cluster ${cluster.name} is already defined with other settings; the first definition is used`);
+        sink.report(
+          'ClusterConflict',
+          referrer,
+          path,
+          `cluster ${cluster.name} is already defined with other settings; the first definition is used`,
+        );
         return existing;
       }
       return existing ?? cluster;

@@ -41,12 +41,19 @@ function compareText(a: string, b: string): number {
 function virtualHosts(tables: ReadonlyMap<string, RouteTable>): VirtualHost[] {
   return [...tables.keys()]
     .sort(compareText)
-    .map((fqdn) => ({ fqdn, routes: sortRoutes([...(tables.get(fqdn)?.values() ?? [])].map((e) => e.route)) }))
+    .map((fqdn) => ({
+      fqdn,
+      routes: sortRoutes([...(tables.get(fqdn)?.values() ?? [])].map((e) => e.route)),
+    }))
     .filter((v) => v.routes.length > 0);
 }
 
 /** Builds the IR: only complete virtual hosts, and only the clusters, endpoints and secrets they use. */
-function buildIr(objects: Iterable<unknown>, options: ResolvedOptions, sink: ReturnType<typeof createDiagnosticSink>): Ir {
+function buildIr(
+  objects: Iterable<unknown>,
+  options: ResolvedOptions,
+  sink: ReturnType<typeof createDiagnosticSink>,
+): Ir {
   const snapshot = buildSnapshot(objects, sink);
   const services = createServiceResolver(snapshot, options, sink);
   const secrets = createSecretResolver(snapshot, sink);
@@ -73,7 +80,8 @@ function buildIr(objects: Iterable<unknown>, options: ResolvedOptions, sink: Ret
   for (const cluster of clusters) {
     if (cluster.discovery.kind !== 'eds') continue;
     const need = services.endpointNeeds.get(cluster.discovery.serviceName);
-    if (need !== undefined && !endpoints.some((e) => e.name === need.name)) endpoints.push(buildEndpointGroup(snapshot, need, sink));
+    if (need !== undefined && !endpoints.some((e) => e.name === need.name))
+      endpoints.push(buildEndpointGroup(snapshot, need, sink));
   }
   const secretNames = [...new Set(https.map((v) => v.secretName))].sort(compareText);
   return {
@@ -102,7 +110,9 @@ export function buildResources(ir: Ir, options: ResolvedOptions): XdsResources {
     listeners: byName(buildListeners(ir, options)),
     routes: byName(routes),
     clusters: byName(ir.clusters.map((c) => buildCluster(c, options))),
-    endpoints: ir.endpoints.map(buildClusterLoadAssignment).sort((a, b) => compareText(a.clusterName ?? '', b.clusterName ?? '')),
+    endpoints: ir.endpoints
+      .map(buildClusterLoadAssignment)
+      .sort((a, b) => compareText(a.clusterName ?? '', b.clusterName ?? '')),
     secrets: byName(ir.secrets.map(buildSecret)),
   };
 }
@@ -129,6 +139,7 @@ export function translate(objects: Iterable<unknown>, options?: TranslateOptions
 export function translateOrThrow(objects: Iterable<unknown>, options?: TranslateOptions): TranslateResult {
   const result = translate(objects, options);
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0) throw new Error(`translate found ${errors.length} error(s):\n${errors.map(formatDiagnostic).join('\n')}`);
+  if (errors.length > 0)
+    throw new Error(`translate found ${errors.length} error(s):\n${errors.map(formatDiagnostic).join('\n')}`);
   return result;
 }

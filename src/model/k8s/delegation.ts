@@ -5,7 +5,10 @@ import { field, type Reader, readArray, readRecord, readString } from './read.js
 export interface TLSCertificateDelegationView {
   readonly kind: 'TLSCertificateDelegation';
   readonly meta: Meta;
-  readonly delegations: readonly { readonly secretName: string; readonly targetNamespaces: readonly string[] }[];
+  readonly delegations: readonly {
+    readonly secretName: string;
+    readonly targetNamespaces: readonly string[];
+  }[];
 }
 
 export function parseTLSCertificateDelegation(

@@ -69,7 +69,8 @@ export function parseEndpointSlice(object: unknown, sink: DiagnosticSink): Endpo
       // Only the first address is used: Kubernetes documents the others as unused by consumers.
       address: readString(r, addresses[0], [...path, 'addresses', 0], 64),
       ready: readBoolean(r, field(conditions, 'ready'), [...path, 'conditions', 'ready']) !== false,
-      terminating: readBoolean(r, field(conditions, 'terminating'), [...path, 'conditions', 'terminating']) === true,
+      terminating:
+        readBoolean(r, field(conditions, 'terminating'), [...path, 'conditions', 'terminating']) === true,
       zone: readString(r, field(entry, 'zone'), [...path, 'zone'], 253) ?? '',
       index: i,
     });

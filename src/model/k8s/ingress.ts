@@ -2,7 +2,9 @@ import type { DiagnosticSink, FieldPath } from '../../diagnostics.js';
 import { type Meta, parseMeta } from './meta.js';
 import { field, type Reader, readArray, readInteger, readRecord, readString } from './read.js';
 
-export type BackendPort = { readonly kind: 'number'; readonly number: number } | { readonly kind: 'name'; readonly name: string };
+export type BackendPort =
+  | { readonly kind: 'number'; readonly number: number }
+  | { readonly kind: 'name'; readonly name: string };
 
 export interface IngressBackendView {
   readonly path: FieldPath;
@@ -48,7 +50,12 @@ function parseBackend(r: Reader, value: unknown, path: FieldPath): IngressBacken
     return undefined;
   }
   if (backend.resource !== undefined) {
-    r.sink.report('InvalidBackend', r.ref, [...path, 'resource'], 'resource backends are not supported; use a Service');
+    r.sink.report(
+      'InvalidBackend',
+      r.ref,
+      [...path, 'resource'],
+      'resource backends are not supported; use a Service',
+    );
     return undefined;
   }
   const service = readRecord(r, backend.service, [...path, 'service']);
@@ -61,8 +68,10 @@ function parseBackend(r: Reader, value: unknown, path: FieldPath): IngressBacken
   const port = readRecord(r, service.port, portPath);
   const number = readInteger(r, field(port, 'number'), [...portPath, 'number'], 1, 65535);
   const portName = readString(r, field(port, 'name'), [...portPath, 'name'], 63);
-  if (number !== undefined && number > 0) return { path, serviceName: name, port: { kind: 'number', number } };
-  if (portName !== undefined && portName !== '') return { path, serviceName: name, port: { kind: 'name', name: portName } };
+  if (number !== undefined && number > 0)
+    return { path, serviceName: name, port: { kind: 'number', number } };
+  if (portName !== undefined && portName !== '')
+    return { path, serviceName: name, port: { kind: 'name', name: portName } };
   r.sink.report('InvalidBackend', r.ref, portPath, 'backend.service.port needs a number or a name');
   return undefined;
 }

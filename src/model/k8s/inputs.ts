@@ -29,8 +29,12 @@ export interface ServiceBackendPortInput {
 }
 
 export interface IngressBackendInput {
-  readonly service?: { readonly name: string; readonly port?: ServiceBackendPortInput | undefined } | undefined;
-  readonly resource?: { readonly apiGroup?: string | undefined; readonly kind: string; readonly name: string } | undefined;
+  readonly service?:
+    | { readonly name: string; readonly port?: ServiceBackendPortInput | undefined }
+    | undefined;
+  readonly resource?:
+    | { readonly apiGroup?: string | undefined; readonly kind: string; readonly name: string }
+    | undefined;
 }
 
 export interface IngressInput extends KubernetesObject {
@@ -53,7 +57,10 @@ export interface IngressInput extends KubernetesObject {
             }[]
           | undefined;
         readonly tls?:
-          | readonly { readonly hosts?: readonly string[] | undefined; readonly secretName?: string | undefined }[]
+          | readonly {
+              readonly hosts?: readonly string[] | undefined;
+              readonly secretName?: string | undefined;
+            }[]
           | undefined;
       }
     | undefined;
@@ -83,7 +90,7 @@ export interface ServiceInput extends KubernetesObject {
 
 export interface EndpointSliceInput extends KubernetesObject {
   readonly addressType: string;
-  readonly endpoints: readonly {
+  readonly endpoints?: readonly {
     readonly addresses: readonly string[];
     readonly conditions?:
       | {
@@ -93,7 +100,7 @@ export interface EndpointSliceInput extends KubernetesObject {
         }
       | undefined;
     readonly zone?: string | undefined;
-  }[];
+  }[] | undefined;
   readonly ports?:
     | readonly {
         readonly name?: string | undefined;
@@ -109,7 +116,11 @@ export interface EndpointsInput extends KubernetesObject {
         readonly addresses?: readonly { readonly ip: string }[] | undefined;
         readonly notReadyAddresses?: readonly { readonly ip: string }[] | undefined;
         readonly ports?:
-          | readonly { readonly name?: string | undefined; readonly port: number; readonly protocol?: string | undefined }[]
+          | readonly {
+              readonly name?: string | undefined;
+              readonly port: number;
+              readonly protocol?: string | undefined;
+            }[]
           | undefined;
       }[]
     | undefined;
@@ -123,6 +134,9 @@ export interface SecretInput extends KubernetesObject {
 
 export interface TLSCertificateDelegationInput extends KubernetesObject {
   readonly spec?: {
-    readonly delegations: readonly { readonly secretName: string; readonly targetNamespaces: readonly string[] }[];
+    readonly delegations: readonly {
+      readonly secretName: string;
+      readonly targetNamespaces: readonly string[];
+    }[];
   };
 }

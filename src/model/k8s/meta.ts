@@ -35,7 +35,12 @@ export function roughRef(kind: string, object: unknown): ObjectRef {
  * Reads metadata. Namespaced kinds default to namespace `default`, as `kubectl apply` does. Returns
  * undefined (with an InvalidObject diagnostic) when the name or namespace is unusable.
  */
-export function parseMeta(kind: string, object: unknown, sink: DiagnosticSink, namespaced: boolean): Meta | undefined {
+export function parseMeta(
+  kind: string,
+  object: unknown,
+  sink: DiagnosticSink,
+  namespaced: boolean,
+): Meta | undefined {
   const ref = roughRef(kind, object);
   const metadata = field(object, 'metadata');
   if (!isRecord(metadata)) {
@@ -51,7 +56,12 @@ export function parseMeta(kind: string, object: unknown, sink: DiagnosticSink, n
   if (namespaced) {
     const ns = metadata.namespace ?? 'default';
     if (typeof ns !== 'string' || !isNamespaceName(ns)) {
-      sink.report('InvalidObject', ref, ['metadata', 'namespace'], 'metadata.namespace must be a DNS-1123 label');
+      sink.report(
+        'InvalidObject',
+        ref,
+        ['metadata', 'namespace'],
+        'metadata.namespace must be a DNS-1123 label',
+      );
       return undefined;
     }
     namespace = ns;

@@ -26,14 +26,24 @@ export function field(value: unknown, key: string): unknown {
   return isRecord(value) && Object.hasOwn(value, key) ? value[key] : undefined;
 }
 
-export function readString(r: Reader, value: unknown, path: FieldPath, max = maxFieldLength): string | undefined {
+export function readString(
+  r: Reader,
+  value: unknown,
+  path: FieldPath,
+  max = maxFieldLength,
+): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') {
     r.sink.report('InvalidField', r.ref, path, `expected a string, got ${describe(value)}`);
     return undefined;
   }
   if (value.length > max) {
-    r.sink.report('InvalidField', r.ref, path, `string of ${value.length} characters exceeds the limit of ${max}`);
+    r.sink.report(
+      'InvalidField',
+      r.ref,
+      path,
+      `string of ${value.length} characters exceeds the limit of ${max}`,
+    );
     return undefined;
   }
   return value;
@@ -49,7 +59,13 @@ export function readBoolean(r: Reader, value: unknown, path: FieldPath): boolean
 }
 
 /** An integer in [min, max]. */
-export function readInteger(r: Reader, value: unknown, path: FieldPath, min: number, max: number): number | undefined {
+export function readInteger(
+  r: Reader,
+  value: unknown,
+  path: FieldPath,
+  min: number,
+  max: number,
+): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value)) {
     r.sink.report('InvalidField', r.ref, path, `expected an integer, got ${describe(value)}`);
@@ -87,7 +103,12 @@ export function readRecord(r: Reader, value: unknown, path: FieldPath): Record<s
 }
 
 /** A string-to-string map such as annotations or labels; entries of other types are reported and skipped. */
-export function readStringMap(r: Reader, value: unknown, path: FieldPath, max = maxFieldLength): ReadonlyMap<string, string> {
+export function readStringMap(
+  r: Reader,
+  value: unknown,
+  path: FieldPath,
+  max = maxFieldLength,
+): ReadonlyMap<string, string> {
   const out = new Map<string, string>();
   const record = readRecord(r, value, path);
   if (record === undefined) return out;

@@ -36,5 +36,10 @@ export function parseSecret(object: unknown, sink: DiagnosticSink): SecretView |
     const text = readString(r, plain[key], ['stringData', key], maxSecretBytes);
     if (text !== undefined) data.set(key, new TextEncoder().encode(text));
   }
-  return { kind: 'Secret', meta, type: readString(r, field(object, 'type'), ['type'], 253) ?? 'Opaque', data };
+  return {
+    kind: 'Secret',
+    meta,
+    type: readString(r, field(object, 'type'), ['type'], 253) ?? 'Opaque',
+    data,
+  };
 }

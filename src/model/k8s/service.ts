@@ -1,6 +1,14 @@
 import type { DiagnosticSink } from '../../diagnostics.js';
 import { type Meta, parseMeta } from './meta.js';
-import { field, type Reader, readArray, readInteger, readIntOrString, readRecord, readString } from './read.js';
+import {
+  field,
+  type Reader,
+  readArray,
+  readInteger,
+  readIntOrString,
+  readRecord,
+  readString,
+} from './read.js';
 
 export interface ServicePortView {
   /** '' when unnamed. */
@@ -32,7 +40,12 @@ export function parseService(object: unknown, sink: DiagnosticSink): ServiceView
     if (readRecord(r, entry, path) === undefined) return;
     const port = readInteger(r, field(entry, 'port'), [...path, 'port'], 1, 65535);
     if (port === undefined) {
-      sink.report('InvalidField', meta.ref, [...path, 'port'], 'port must be an integer in 1..65535; port skipped');
+      sink.report(
+        'InvalidField',
+        meta.ref,
+        [...path, 'port'],
+        'port must be an integer in 1..65535; port skipped',
+      );
       return;
     }
     ports.push({

@@ -1,10 +1,16 @@
 /** Stage B: IR clusters → Cluster. */
 import type { Cluster as IrCluster } from '../../model/ir.js';
 import type { ResolvedOptions } from '../../options.js';
+import { durationFromMs } from '../duration.js';
 import { packAny } from './any.js';
 import { buildConfigSource, buildDuration } from './common.js';
-import { Cluster, Cluster_DiscoveryType, HttpProtocolOptions, RoutingPriority, UpstreamTlsContext } from './types.js';
-import { durationFromMs } from '../duration.js';
+import {
+  type Cluster,
+  Cluster_DiscoveryType,
+  HttpProtocolOptions,
+  RoutingPriority,
+  UpstreamTlsContext,
+} from './types.js';
 
 const httpProtocolOptionsKey = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
@@ -18,7 +24,10 @@ export function buildCluster(cluster: IrCluster, options: ResolvedOptions): Clus
   };
   if (cluster.discovery.kind === 'eds') {
     out.clusterDiscoveryType = { $case: 'type', value: Cluster_DiscoveryType.EDS };
-    out.edsClusterConfig = { edsConfig: buildConfigSource(options), serviceName: cluster.discovery.serviceName };
+    out.edsClusterConfig = {
+      edsConfig: buildConfigSource(options),
+      serviceName: cluster.discovery.serviceName,
+    };
   } else {
     out.clusterDiscoveryType = { $case: 'type', value: Cluster_DiscoveryType.STRICT_DNS };
     out.loadAssignment = {
@@ -33,7 +42,10 @@ export function buildCluster(cluster: IrCluster, options: ResolvedOptions): Clus
                   address: {
                     address: {
                       $case: 'socketAddress',
-                      value: { address: cluster.discovery.host, portSpecifier: { $case: 'portValue', value: cluster.discovery.port } },
+                      value: {
+                        address: cluster.discovery.host,
+                        portSpecifier: { $case: 'portValue', value: cluster.discovery.port },
+                      },
                     },
                   },
                 },
@@ -52,14 +64,24 @@ export function buildCluster(cluster: IrCluster, options: ResolvedOptions): Clus
         {
           priority: RoutingPriority.DEFAULT,
           ...(threshold(breakers.maxConnections) ? { maxConnections: breakers.maxConnections } : {}),
-          ...(threshold(breakers.maxPendingRequests) ? { maxPendingRequests: breakers.maxPendingRequests } : {}),
+          ...(threshold(breakers.maxPendingRequests)
+            ? { maxPendingRequests: breakers.maxPendingRequests }
+            : {}),
           ...(threshold(breakers.maxRequests) ? { maxRequests: breakers.maxRequests } : {}),
           ...(threshold(breakers.maxRetries) ? { maxRetries: breakers.maxRetries } : {}),
           trackRemaining: true,
         },
       ],
       ...(breakers.perHostMaxConnections > 0
-        ? { perHostThresholds: [{ priority: RoutingPriority.DEFAULT, maxConnections: breakers.perHostMaxConnections, trackRemaining: true }] }
+        ? {
+            perHostThresholds: [
+              {
+                priority: RoutingPriority.DEFAULT,
+                maxConnections: breakers.perHostMaxConnections,
+                trackRemaining: true,
+              },
+            ],
+          }
         : {}),
     };
   }
@@ -68,12 +90,18 @@ export function buildCluster(cluster: IrCluster, options: ResolvedOptions): Clus
       commonTlsContext: cluster.protocol === 'h2' ? { alpnProtocols: ['h2'] } : {},
       ...(cluster.discovery.kind === 'dns' ? { sni: cluster.discovery.host } : {}),
     };
-    out.transportSocket = { name: 'envoy.transport_sockets.tls', configType: { $case: 'typedConfig', value: packAny(UpstreamTlsContext, context) } };
+    out.transportSocket = {
+      name: 'envoy.transport_sockets.tls',
+      configType: { $case: 'typedConfig', value: packAny(UpstreamTlsContext, context) },
+    };
   }
   if (cluster.protocol === 'h2' || cluster.protocol === 'h2c') {
     out.typedExtensionProtocolOptions = {
       [httpProtocolOptionsKey]: packAny(HttpProtocolOptions, {
-        upstreamProtocolOptions: { $case: 'explicitHttpConfig', value: { protocolConfig: { $case: 'http2ProtocolOptions', value: {} } } },
+        upstreamProtocolOptions: {
+          $case: 'explicitHttpConfig',
+          value: { protocolConfig: { $case: 'http2ProtocolOptions', value: {} } },
+        },
       }),
     };
   }

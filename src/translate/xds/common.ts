@@ -19,7 +19,9 @@ export function buildConfigSource(options: ResolvedOptions): ConfigSource {
       value: {
         apiType: ApiConfigSource_ApiType.GRPC,
         transportApiVersion: ApiVersion.V3,
-        grpcServices: [{ targetSpecifier: { $case: 'envoyGrpc', value: { clusterName: source.clusterName } } }],
+        grpcServices: [
+          { targetSpecifier: { $case: 'envoyGrpc', value: { clusterName: source.clusterName } } },
+        ],
       },
     },
     resourceApiVersion: ApiVersion.V3,

@@ -13,7 +13,14 @@ export function buildClusterLoadAssignment(group: EndpointGroup): ClusterLoadAss
     lbEndpoints: locality.endpoints.map((e) => ({
       hostIdentifier: {
         $case: 'endpoint' as const,
-        value: { address: { address: { $case: 'socketAddress' as const, value: { address: e.address, portSpecifier: { $case: 'portValue' as const, value: e.port } } } } },
+        value: {
+          address: {
+            address: {
+              $case: 'socketAddress' as const,
+              value: { address: e.address, portSpecifier: { $case: 'portValue' as const, value: e.port } },
+            },
+          },
+        },
       },
     })),
   }));

@@ -2,7 +2,10 @@
 import type { Ir, SecureVirtualHost, TlsVersion } from '../../model/ir.js';
 import type { ResolvedOptions } from '../../options.js';
 import type { AccessLog } from '../../xds-types/envoy/config/accesslog/v3/accesslog.js';
-import type { FilterChain, ListenerFilter } from '../../xds-types/envoy/config/listener/v3/listener_components.js';
+import type {
+  FilterChain,
+  ListenerFilter,
+} from '../../xds-types/envoy/config/listener/v3/listener_components.js';
 import { httpListenerName, httpRouteConfigName, httpsListenerName, httpsRouteConfigName } from '../names.js';
 import { packAny } from './any.js';
 import { buildConfigSource } from './common.js';
@@ -57,11 +60,26 @@ function buildAccessLog(options: ResolvedOptions): AccessLog[] {
     case 'disabled':
       return [];
     case 'file':
-      return [{ name: 'envoy.access_loggers.file', configType: { $case: 'typedConfig', value: packAny(FileAccessLog, { path: log.path }) } }];
+      return [
+        {
+          name: 'envoy.access_loggers.file',
+          configType: { $case: 'typedConfig', value: packAny(FileAccessLog, { path: log.path }) },
+        },
+      ];
     case 'stdout':
-      return [{ name: 'envoy.access_loggers.stdout', configType: { $case: 'typedConfig', value: packAny(StdoutAccessLog, {}) } }];
+      return [
+        {
+          name: 'envoy.access_loggers.stdout',
+          configType: { $case: 'typedConfig', value: packAny(StdoutAccessLog, {}) },
+        },
+      ];
     case 'stderr':
-      return [{ name: 'envoy.access_loggers.stderr', configType: { $case: 'typedConfig', value: packAny(StderrAccessLog, {}) } }];
+      return [
+        {
+          name: 'envoy.access_loggers.stderr',
+          configType: { $case: 'typedConfig', value: packAny(StderrAccessLog, {}) },
+        },
+      ];
   }
 }
 
@@ -74,7 +92,11 @@ const typed = <T>(name: string, codec: Parameters<typeof packAny<T>>[0], message
 function buildHttpFilters(options: ResolvedOptions, secure: boolean): HttpFilter[] {
   const filters: HttpFilter[] = [];
   if (secure) {
-    filters.push(typed('envoy.filters.http.lua', Lua, { defaultSourceCode: { specifier: { $case: 'inlineString', value: misdirectedRequestLua } } }));
+    filters.push(
+      typed('envoy.filters.http.lua', Lua, {
+        defaultSourceCode: { specifier: { $case: 'inlineString', value: misdirectedRequestLua } },
+      }),
+    );
   }
   if (options.compression) {
     filters.push(
@@ -85,7 +107,10 @@ function buildHttpFilters(options: ResolvedOptions, secure: boolean): HttpFilter
   }
   filters.push(
     typed('envoy.filters.http.grpc_web', GrpcWeb, {}),
-    typed('envoy.filters.http.grpc_stats', GrpcStatsFilterConfig, { emitFilterState: true, enableUpstreamStats: true }),
+    typed('envoy.filters.http.grpc_stats', GrpcStatsFilterConfig, {
+      emitFilterState: true,
+      enableUpstreamStats: true,
+    }),
     typed('envoy.filters.http.cors', Cors, {}),
     typed('envoy.filters.http.local_ratelimit', LocalRateLimit, { statPrefix: 'http' }),
     typed('envoy.filters.http.rbac', RBAC, {}),
@@ -94,7 +119,12 @@ function buildHttpFilters(options: ResolvedOptions, secure: boolean): HttpFilter
   return filters;
 }
 
-function buildHttpConnectionManager(options: ResolvedOptions, statPrefix: string, routeConfigName: string, secure: boolean): HttpConnectionManager {
+function buildHttpConnectionManager(
+  options: ResolvedOptions,
+  statPrefix: string,
+  routeConfigName: string,
+  secure: boolean,
+): HttpConnectionManager {
   return {
     codecType: HttpConnectionManager_CodecType.AUTO,
     statPrefix,
@@ -110,7 +140,10 @@ function buildHttpConnectionManager(options: ResolvedOptions, statPrefix: string
 }
 
 function hcmFilter(hcm: HttpConnectionManager) {
-  return { name: 'envoy.filters.network.http_connection_manager', configType: { $case: 'typedConfig' as const, value: packAny(HttpConnectionManager, hcm) } };
+  return {
+    name: 'envoy.filters.network.http_connection_manager',
+    configType: { $case: 'typedConfig' as const, value: packAny(HttpConnectionManager, hcm) },
+  };
 }
 
 /** TCP keepalive on accepted sockets: SO_KEEPALIVE, TCP_KEEPIDLE 45s, TCP_KEEPINTVL 5s, TCP_KEEPCNT 9. */
@@ -119,20 +152,34 @@ const keepalive: SocketOption[] = [
   [6, 4, 45],
   [6, 5, 5],
   [6, 6, 9],
-].map(([level, name, value]) => ({ level, name, value: { $case: 'intValue', value: value as number }, state: SocketOption_SocketState.STATE_LISTENING }));
+].map(([level, name, value]) => ({
+  level,
+  name,
+  value: { $case: 'intValue', value: value as number },
+  state: SocketOption_SocketState.STATE_LISTENING,
+}));
 
 function buildAddress(address: string, port: number): Listener['address'] {
   return {
     address: {
       $case: 'socketAddress',
-      value: { address, portSpecifier: { $case: 'portValue', value: port }, ...(address === '::' ? { ipv4Compat: true } : {}) },
+      value: {
+        address,
+        portSpecifier: { $case: 'portValue', value: port },
+        ...(address === '::' ? { ipv4Compat: true } : {}),
+      },
     },
   };
 }
 
 function proxyProtocol(options: ResolvedOptions): ListenerFilter[] {
   return options.useProxyProtocol
-    ? [{ name: 'envoy.filters.listener.proxy_protocol', configType: { $case: 'typedConfig', value: packAny(ProxyProtocol, {}) } }]
+    ? [
+        {
+          name: 'envoy.filters.listener.proxy_protocol',
+          configType: { $case: 'typedConfig', value: packAny(ProxyProtocol, {}) },
+        },
+      ]
     : [];
 }
 
@@ -155,8 +202,13 @@ function buildSecureFilterChain(vhost: SecureVirtualHost, options: ResolvedOptio
   };
   return {
     filterChainMatch: { serverNames: [vhost.fqdn] },
-    transportSocket: { name: 'envoy.transport_sockets.tls', configType: { $case: 'typedConfig', value: packAny(DownstreamTlsContext, context) } },
-    filters: [hcmFilter(buildHttpConnectionManager(options, 'ingress_https', httpsRouteConfigName(vhost.fqdn), true))],
+    transportSocket: {
+      name: 'envoy.transport_sockets.tls',
+      configType: { $case: 'typedConfig', value: packAny(DownstreamTlsContext, context) },
+    },
+    filters: [
+      hcmFilter(buildHttpConnectionManager(options, 'ingress_https', httpsRouteConfigName(vhost.fqdn), true)),
+    ],
   };
 }
 
@@ -168,7 +220,13 @@ export function buildListeners(ir: Ir, options: ResolvedOptions): Listener[] {
       address: buildAddress(options.http.address, options.http.port),
       socketOptions: keepalive,
       ...(options.useProxyProtocol ? { listenerFilters: proxyProtocol(options) } : {}),
-      filterChains: [{ filters: [hcmFilter(buildHttpConnectionManager(options, 'ingress_http', httpRouteConfigName, false))] }],
+      filterChains: [
+        {
+          filters: [
+            hcmFilter(buildHttpConnectionManager(options, 'ingress_http', httpRouteConfigName, false)),
+          ],
+        },
+      ],
     });
   }
   if (ir.https.length > 0) {
@@ -178,7 +236,10 @@ export function buildListeners(ir: Ir, options: ResolvedOptions): Listener[] {
       socketOptions: keepalive,
       listenerFilters: [
         ...proxyProtocol(options),
-        { name: 'envoy.filters.listener.tls_inspector', configType: { $case: 'typedConfig', value: packAny(TlsInspector, {}) } },
+        {
+          name: 'envoy.filters.listener.tls_inspector',
+          configType: { $case: 'typedConfig', value: packAny(TlsInspector, {}) },
+        },
       ],
       filterChains: ir.https.map((vhost) => buildSecureFilterChain(vhost, options)),
     });

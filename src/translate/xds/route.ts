@@ -1,10 +1,21 @@
 /** Stage B: IR virtual hosts → RouteConfiguration. */
-import type { HeaderMatch, PathMatch, Route as IrRoute, VirtualHost as IrVirtualHost } from '../../model/ir.js';
+import type {
+  HeaderMatch,
+  Route as IrRoute,
+  VirtualHost as IrVirtualHost,
+  PathMatch,
+} from '../../model/ir.js';
 import type { HeaderMatcher, RouteMatch } from '../../xds-types/envoy/config/route/v3/route_components.js';
 import { virtualHostName } from '../names.js';
 import { packAny } from './any.js';
 import { buildDuration } from './common.js';
-import { ExtAuthzPerRoute, HeaderValueOption_HeaderAppendAction, type Route, RouteConfiguration, type VirtualHost } from './types.js';
+import {
+  ExtAuthzPerRoute,
+  HeaderValueOption_HeaderAppendAction,
+  type Route,
+  type RouteConfiguration,
+  type VirtualHost,
+} from './types.js';
 
 function buildPathSpecifier(path: PathMatch): RouteMatch['pathSpecifier'] {
   switch (path.kind) {
@@ -37,14 +48,23 @@ export function buildRouteMatch(route: IrRoute): RouteMatch {
 }
 
 /** Redirect routes never reach an upstream, so an external authorization filter must not run on them. */
-const extAuthzDisabled = { 'envoy.filters.http.ext_authz': packAny(ExtAuthzPerRoute, { override: { $case: 'disabled', value: true } }) };
+const extAuthzDisabled = {
+  'envoy.filters.http.ext_authz': packAny(ExtAuthzPerRoute, { override: { $case: 'disabled', value: true } }),
+};
 
 export function buildRoute(route: IrRoute): Route {
   const match = buildRouteMatch(route);
   const action = route.action;
   switch (action.kind) {
     case 'httpsRedirect':
-      return { match, action: { $case: 'redirect', value: { schemeRewriteSpecifier: { $case: 'httpsRedirect', value: true } } }, typedPerFilterConfig: extAuthzDisabled };
+      return {
+        match,
+        action: {
+          $case: 'redirect',
+          value: { schemeRewriteSpecifier: { $case: 'httpsRedirect', value: true } },
+        },
+        typedPerFilterConfig: extAuthzDisabled,
+      };
     case 'directResponse':
       return { match, action: { $case: 'directResponse', value: { status: action.status } } };
     case 'forward': {
@@ -68,7 +88,9 @@ export function buildRoute(route: IrRoute): Route {
                   retryPolicy: {
                     retryOn: action.retry.retryOn,
                     numRetries: action.retry.numRetries,
-                    ...(action.retry.perTryTimeout !== undefined ? { perTryTimeout: buildDuration(action.retry.perTryTimeout) } : {}),
+                    ...(action.retry.perTryTimeout !== undefined
+                      ? { perTryTimeout: buildDuration(action.retry.perTryTimeout) }
+                      : {}),
                   },
                 }
               : {}),

@@ -2,20 +2,32 @@
  * The one place hand-written code imports generated Envoy types from, so regeneration churn touches
  * a single file.
  */
-export { Cluster, Cluster_DiscoveryType, Cluster_LbPolicy } from '../../xds-types/envoy/config/cluster/v3/cluster.js';
+
+export { AccessLog } from '../../xds-types/envoy/config/accesslog/v3/accesslog.js';
 export { CircuitBreakers } from '../../xds-types/envoy/config/cluster/v3/circuit_breaker.js';
 export {
+  Cluster,
+  Cluster_DiscoveryType,
+  Cluster_LbPolicy,
+} from '../../xds-types/envoy/config/cluster/v3/cluster.js';
+export {
+  HeaderValueOption_HeaderAppendAction,
   RoutingPriority,
   TrafficDirection,
 } from '../../xds-types/envoy/config/core/v3/base.js';
-export { ApiConfigSource_ApiType, ApiVersion, ConfigSource } from '../../xds-types/envoy/config/core/v3/config_source.js';
-export { SocketOption, SocketOption_SocketState } from '../../xds-types/envoy/config/core/v3/socket_option.js';
-export { HeaderValueOption_HeaderAppendAction } from '../../xds-types/envoy/config/core/v3/base.js';
+export {
+  ApiConfigSource_ApiType,
+  ApiVersion,
+  ConfigSource,
+} from '../../xds-types/envoy/config/core/v3/config_source.js';
+export {
+  SocketOption,
+  SocketOption_SocketState,
+} from '../../xds-types/envoy/config/core/v3/socket_option.js';
 export { ClusterLoadAssignment } from '../../xds-types/envoy/config/endpoint/v3/endpoint.js';
 export { Listener } from '../../xds-types/envoy/config/listener/v3/listener.js';
 export { RouteConfiguration } from '../../xds-types/envoy/config/route/v3/route.js';
 export type { Route, VirtualHost } from '../../xds-types/envoy/config/route/v3/route_components.js';
-export { AccessLog } from '../../xds-types/envoy/config/accesslog/v3/accesslog.js';
 export { FileAccessLog } from '../../xds-types/envoy/extensions/access_loggers/file/v3/file.js';
 export {
   StderrAccessLog,
@@ -38,12 +50,12 @@ export {
   HttpConnectionManager_CodecType,
   HttpFilter,
 } from '../../xds-types/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.js';
+export { TlsParameters_TlsProtocol } from '../../xds-types/envoy/extensions/transport_sockets/tls/v3/common.js';
 export { Secret } from '../../xds-types/envoy/extensions/transport_sockets/tls/v3/secret.js';
 export {
   DownstreamTlsContext,
   UpstreamTlsContext,
 } from '../../xds-types/envoy/extensions/transport_sockets/tls/v3/tls.js';
-export { TlsParameters_TlsProtocol } from '../../xds-types/envoy/extensions/transport_sockets/tls/v3/common.js';
 export { HttpProtocolOptions } from '../../xds-types/envoy/extensions/upstreams/http/v3/http_protocol_options.js';
 export { Any } from '../../xds-types/google/protobuf/any.js';
 export type { Duration } from '../../xds-types/google/protobuf/duration.js';
