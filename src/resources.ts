@@ -46,7 +46,10 @@ export const typeUrls: Readonly<Record<ResourceKind, string>> = {
 };
 
 /** The name xDS uses for a resource: `cluster_name` for ClusterLoadAssignment, `name` otherwise. */
-export function resourceName(kind: ResourceKind, resource: { name?: string; clusterName?: string }): string {
+export function resourceName(
+  kind: ResourceKind,
+  resource: { name?: string | undefined; clusterName?: string | undefined },
+): string {
   return (kind === 'endpoints' ? resource.clusterName : resource.name) ?? '';
 }
 

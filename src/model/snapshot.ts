@@ -1,6 +1,7 @@
 /**
- * The read-only index of one snapshot: every recognised object parsed once, sorted, deduplicated and
- * keyed for lookup. Stage A reads only this.
+ * The object index: every recognised object parsed once into a view, keyed for the lookups stage A
+ * makes. The translator owns one index and updates it object by object; stage A only reads it,
+ * through the read-only `Lookup`.
  */
 import type { DiagnosticSink } from '../diagnostics.js';
 import { parseTLSCertificateDelegation, type TLSCertificateDelegationView } from './k8s/delegation.js';
@@ -12,24 +13,12 @@ import {
 } from './k8s/endpoint-slice.js';
 import { type IngressView, parseIngress } from './k8s/ingress.js';
 import { type IngressClassView, parseIngressClass } from './k8s/ingress-class.js';
-import type { Meta } from './k8s/meta.js';
+import { type Meta, roughRef } from './k8s/meta.js';
 import { isRecord } from './k8s/read.js';
 import { parseSecret, type SecretView } from './k8s/secret.js';
 import { parseService, type ServiceView } from './k8s/service.js';
 
-export interface Snapshot {
-  /** Oldest first, then namespace/name. */
-  readonly ingresses: readonly IngressView[];
-  readonly ingressClasses: readonly IngressClassView[];
-  readonly services: ReadonlyMap<string, ServiceView>;
-  /** Keyed by `namespace/serviceName`, slices sorted by name. */
-  readonly slicesByService: ReadonlyMap<string, readonly EndpointSliceView[]>;
-  readonly endpoints: ReadonlyMap<string, EndpointsView>;
-  readonly secrets: ReadonlyMap<string, SecretView>;
-  readonly delegations: readonly TLSCertificateDelegationView[];
-}
-
-type View =
+export type View =
   | IngressView
   | IngressClassView
   | ServiceView
@@ -51,9 +40,37 @@ const parsers: Readonly<Record<string, Parser>> = {
   'projectcontour.io/v1 TLSCertificateDelegation': parseTLSCertificateDelegation,
 };
 
+export type Report = Parameters<DiagnosticSink['report']>;
+
+export interface Parsed {
+  /** `Kind/namespace/name`, as well as it could be read. */
+  readonly identity: string;
+  readonly view: View | undefined;
+  /** Diagnostics found while parsing. */
+  readonly reports: readonly Report[];
+}
+
+/** Parses one object, or returns undefined for kinds kube-xds does not read. Never throws. */
+export function parseObject(object: unknown): Parsed | undefined {
+  if (!isRecord(object)) return undefined;
+  const { apiVersion, kind } = object;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string') return undefined;
+  const parse = parsers[`${apiVersion} ${kind}`];
+  if (parse === undefined) return undefined;
+  const reports: Report[] = [];
+  const view = parse(object, { report: (...args) => void reports.push(args) });
+  if (view !== undefined)
+    return { identity: identityOf(view.kind, view.meta.namespace, view.meta.name), view, reports };
+  const ref = roughRef(kind, object);
+  return { identity: identityOf(kind, ref.namespace, ref.name), view, reports };
+}
+
+export const identityOf = (kind: string, namespace: string, name: string): string =>
+  `${kind}/${namespace}/${name}`;
+
 export const key = (namespace: string, name: string): string => `${namespace}/${name}`;
 
-function compareText(a: string, b: string): number {
+export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -61,113 +78,182 @@ export function compareMeta(a: Meta, b: Meta): number {
   return compareText(a.namespace, b.namespace) || compareText(a.name, b.name);
 }
 
+/** Oldest first, then namespace/name: the order in which conflicting claims are honoured. */
 export function compareAge(a: Meta, b: Meta): number {
   return compareText(a.creationTimestamp, b.creationTimestamp) || compareMeta(a, b);
 }
 
 /** JSON with sorted keys: the tie-breaker between two objects that claim the same identity. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (isRecord(value)) {
     return `{${Object.keys(value)
       .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
       .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
 
-type Report = Parameters<DiagnosticSink['report']>;
-
-interface Entry {
-  readonly view: View;
-  readonly source: unknown;
-  /** Diagnostics of this copy, reported only if it survives deduplication. */
-  readonly reports: readonly Report[];
-  text?: string;
+/** Structural equality of two JSON values (key order ignored). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (isRecord(a)) {
+    if (!isRecord(b)) return false;
+    const keys = Object.keys(a);
+    if (keys.length !== Object.keys(b).length) return false;
+    for (const k of keys) if (!Object.hasOwn(b, k) || !jsonEqual(a[k], b[k])) return false;
+    return true;
+  }
+  return typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b);
 }
 
-export function buildSnapshot(objects: Iterable<unknown>, sink: DiagnosticSink): Snapshot {
-  const byIdentity = new Map<string, Entry>();
-  for (const object of objects) {
-    if (!isRecord(object)) continue;
-    const { apiVersion, kind } = object;
-    if (typeof apiVersion !== 'string' || typeof kind !== 'string') continue;
-    const parse = parsers[`${apiVersion} ${kind}`];
-    if (parse === undefined) continue;
-    const reports: Report[] = [];
-    const view = parse(object, { report: (...args) => void reports.push(args) });
-    if (view === undefined) {
-      for (const report of reports) sink.report(...report);
-      continue;
-    }
-    const identity = `${view.kind}/${view.meta.namespace}/${view.meta.name}`;
-    const entry: Entry = { view, source: object, reports };
-    const existing = byIdentity.get(identity);
-    if (existing === undefined) {
-      byIdentity.set(identity, entry);
-      continue;
-    }
-    existing.text ??= canonical(existing.source);
-    entry.text = canonical(object);
-    if (entry.text === existing.text) continue;
-    // Keep the copy whose canonical JSON sorts first, so the choice does not depend on input order.
-    const [keep, drop] = entry.text < existing.text ? [entry, existing] : [existing, entry];
-    byIdentity.set(identity, keep);
-    sink.report(
-      'DuplicateObject',
-      drop.view.meta.ref,
-      [],
-      'another object with the same kind, namespace and name but different content was given; this copy is ignored',
-    );
+/** The read-only lookups stage A makes. */
+export interface Lookup {
+  service(namespace: string, name: string): ServiceView | undefined;
+  secret(namespace: string, name: string): SecretView | undefined;
+  /** The Service's EndpointSlices, sorted by name. */
+  slices(namespace: string, service: string): readonly EndpointSliceView[];
+  legacyEndpoints(namespace: string, name: string): EndpointsView | undefined;
+  /** TLSCertificateDelegations in a namespace, sorted by name. */
+  delegations(namespace: string): readonly TLSCertificateDelegationView[];
+}
+
+/** Index keys whose change can alter what a lookup returns (used to track dependencies). */
+export const dependency = {
+  service: (namespace: string, name: string) => `Service/${namespace}/${name}`,
+  secret: (namespace: string, name: string) => `Secret/${namespace}/${name}`,
+  slices: (namespace: string, service: string) => `Slices/${namespace}/${service}`,
+  endpoints: (namespace: string, name: string) => `Endpoints/${namespace}/${name}`,
+  delegations: (namespace: string) => `Delegations/${namespace}`,
+} as const;
+
+/** The dependency keys a change of this view touches. */
+export function dependenciesOf(view: View): string[] {
+  const { namespace, name } = view.meta;
+  switch (view.kind) {
+    case 'Service':
+      return [dependency.service(namespace, name)];
+    case 'Secret':
+      return [dependency.secret(namespace, name)];
+    case 'EndpointSlice':
+      return view.serviceName === '' ? [] : [dependency.slices(namespace, view.serviceName)];
+    case 'Endpoints':
+      return [dependency.endpoints(namespace, name)];
+    case 'TLSCertificateDelegation':
+      return [dependency.delegations(namespace)];
+    case 'Ingress':
+    case 'IngressClass':
+      return [];
   }
+}
 
-  const entries = [...byIdentity.values()];
-  for (const entry of entries) for (const report of entry.reports) sink.report(...report);
-  const all = entries
-    .map((e) => e.view)
-    .sort((a, b) => compareText(a.kind, b.kind) || compareMeta(a.meta, b.meta));
+/** The mutable index behind Lookup. */
+export interface ObjectIndex extends Lookup {
+  add(view: View): void;
+  remove(view: View): void;
+  readonly ingresses: ReadonlyMap<string, IngressView>;
+  readonly ingressClasses: ReadonlyMap<string, IngressClassView>;
+}
 
-  const ingresses: IngressView[] = [];
-  const ingressClasses: IngressClassView[] = [];
+function sortedInsert<T extends { meta: Meta }>(list: readonly T[], view: T): T[] {
+  const out = list.filter((v) => v.meta.name !== view.meta.name);
+  out.push(view);
+  return out.sort((a, b) => compareText(a.meta.name, b.meta.name));
+}
+
+export function createObjectIndex(): ObjectIndex {
   const services = new Map<string, ServiceView>();
-  const slices = new Map<string, EndpointSliceView[]>();
-  const endpoints = new Map<string, EndpointsView>();
   const secrets = new Map<string, SecretView>();
-  const delegations: TLSCertificateDelegationView[] = [];
-  for (const view of all) {
+  const slices = new Map<string, readonly EndpointSliceView[]>();
+  const endpoints = new Map<string, EndpointsView>();
+  const delegations = new Map<string, readonly TLSCertificateDelegationView[]>();
+  const ingresses = new Map<string, IngressView>();
+  const ingressClasses = new Map<string, IngressClassView>();
+  const none: readonly never[] = [];
+
+  const remove = (view: View) => {
     const k = key(view.meta.namespace, view.meta.name);
     switch (view.kind) {
-      case 'Ingress':
-        ingresses.push(view);
-        break;
-      case 'IngressClass':
-        ingressClasses.push(view);
-        break;
       case 'Service':
-        services.set(k, view);
-        break;
-      case 'EndpointSlice': {
-        if (view.serviceName === '') break;
-        const sk = key(view.meta.namespace, view.serviceName);
-        const list = slices.get(sk) ?? [];
-        list.push(view);
-        slices.set(sk, list);
-        break;
-      }
-      case 'Endpoints':
-        endpoints.set(k, view);
+        services.delete(k);
         break;
       case 'Secret':
-        secrets.set(k, view);
+        secrets.delete(k);
         break;
-      case 'TLSCertificateDelegation':
-        delegations.push(view);
+      case 'Endpoints':
+        endpoints.delete(k);
         break;
-      default:
-        view satisfies never;
+      case 'Ingress':
+        ingresses.delete(k);
+        break;
+      case 'IngressClass':
+        ingressClasses.delete(view.meta.name);
+        break;
+      case 'EndpointSlice': {
+        const sk = key(view.meta.namespace, view.serviceName);
+        const rest = (slices.get(sk) ?? none).filter((v) => v.meta.name !== view.meta.name);
+        if (rest.length === 0) slices.delete(sk);
+        else slices.set(sk, rest);
+        break;
+      }
+      case 'TLSCertificateDelegation': {
+        const rest = (delegations.get(view.meta.namespace) ?? none).filter(
+          (v) => v.meta.name !== view.meta.name,
+        );
+        if (rest.length === 0) delegations.delete(view.meta.namespace);
+        else delegations.set(view.meta.namespace, rest);
+        break;
+      }
     }
-  }
-  ingresses.sort((a, b) => compareAge(a.meta, b.meta));
-  return { ingresses, ingressClasses, services, slicesByService: slices, endpoints, secrets, delegations };
+  };
+
+  return {
+    ingresses,
+    ingressClasses,
+    service: (namespace, name) => services.get(key(namespace, name)),
+    secret: (namespace, name) => secrets.get(key(namespace, name)),
+    slices: (namespace, service) => slices.get(key(namespace, service)) ?? none,
+    legacyEndpoints: (namespace, name) => endpoints.get(key(namespace, name)),
+    delegations: (namespace) => delegations.get(namespace) ?? none,
+    remove,
+    add(view) {
+      const k = key(view.meta.namespace, view.meta.name);
+      switch (view.kind) {
+        case 'Service':
+          services.set(k, view);
+          break;
+        case 'Secret':
+          secrets.set(k, view);
+          break;
+        case 'Endpoints':
+          endpoints.set(k, view);
+          break;
+        case 'Ingress':
+          ingresses.set(k, view);
+          break;
+        case 'IngressClass':
+          ingressClasses.set(view.meta.name, view);
+          break;
+        case 'EndpointSlice': {
+          // A slice without the service-name label belongs to no Service.
+          if (view.serviceName === '') break;
+          const sk = key(view.meta.namespace, view.serviceName);
+          slices.set(sk, sortedInsert(slices.get(sk) ?? none, view));
+          break;
+        }
+        case 'TLSCertificateDelegation':
+          delegations.set(
+            view.meta.namespace,
+            sortedInsert(delegations.get(view.meta.namespace) ?? none, view),
+          );
+          break;
+      }
+    },
+  };
 }

@@ -6,7 +6,7 @@
 import type { DiagnosticSink } from '../diagnostics.js';
 import type { Endpoint, EndpointGroup, Locality } from '../model/ir.js';
 import type { EndpointPortView } from '../model/k8s/endpoint-slice.js';
-import { key, type Snapshot } from '../model/snapshot.js';
+import type { Lookup } from '../model/snapshot.js';
 import type { EndpointsNeed } from './services.js';
 import { isIPv4, isIPv6 } from './validate.js';
 
@@ -22,11 +22,7 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function buildEndpointGroup(
-  snapshot: Snapshot,
-  need: EndpointsNeed,
-  sink: DiagnosticSink,
-): EndpointGroup {
+export function buildEndpointGroup(lookup: Lookup, need: EndpointsNeed, sink: DiagnosticSink): EndpointGroup {
   const seen = new Set<string>();
   const byZone = new Map<string, Endpoint[]>();
   const add = (zone: string, address: string, port: number) => {
@@ -38,7 +34,7 @@ export function buildEndpointGroup(
     byZone.set(zone, list);
   };
 
-  const slices = snapshot.slicesByService.get(key(need.namespace, need.service)) ?? [];
+  const slices = lookup.slices(need.namespace, need.service);
   if (slices.length > 0) {
     for (const slice of slices) {
       const isValid =
@@ -68,7 +64,7 @@ export function buildEndpointGroup(
       }
     }
   } else {
-    const legacy = snapshot.endpoints.get(key(need.namespace, need.service));
+    const legacy = lookup.legacyEndpoints(need.namespace, need.service);
     for (const subset of legacy?.subsets ?? []) {
       const ports = matchingPorts(subset.ports, need.port.name);
       for (const address of subset.addresses) {

@@ -5,25 +5,34 @@
  * the other gets a diagnostic.
  */
 import { RE2JS } from 're2js';
-import type { DiagnosticSink, FieldPath, ObjectRef } from '../diagnostics.js';
+import type { DiagnosticSink, FieldPath } from '../diagnostics.js';
 import type {
+  Cluster,
   DurationValue,
   PathMatch,
   RetryPolicy,
   Route,
   RouteAction,
   RouteMatch,
+  SecureVirtualHost,
   TlsSecret,
   TlsSettings,
   TlsVersion,
+  VirtualHost,
 } from '../model/ir.js';
 import type { IngressPathView, IngressView } from '../model/k8s/ingress.js';
-import type { Snapshot } from '../model/snapshot.js';
+import type { IngressClassView } from '../model/k8s/ingress-class.js';
+import type { Lookup, Report } from '../model/snapshot.js';
 import type { ResolvedOptions } from '../options.js';
 import { parseTimeout } from './duration.js';
-import { routeMatchKey } from './route-order.js';
-import { parseSecretRef, type SecretResolver } from './secrets.js';
-import type { ServiceResolver } from './services.js';
+import { routeMatchKey, sortRoutes } from './route-order.js';
+import {
+  createSecretResolver,
+  parseSecretRef,
+  type SecretCheckCache,
+  type SecretResolver,
+} from './secrets.js';
+import { createServiceResolver, type EndpointsNeed, type ServiceResolver } from './services.js';
 import { isValidHostname, isValidLiteralPath } from './validate.js';
 
 const annotation = {
@@ -44,50 +53,57 @@ const annotation = {
 
 const annotationPath = (name: string): FieldPath => ['metadata', 'annotations', name];
 
-/** One route being collected for a virtual host, with where it came from. */
-export interface RouteEntry {
+/** One route an Ingress asks for on one virtual host. */
+export interface RouteClaim {
+  readonly fqdn: string;
+  /** `http`: the plain listener; `https`: the TLS virtual host, if one exists for the fqdn. */
+  readonly listener: 'http' | 'https';
   readonly route: Route;
-  readonly ingress: IngressView;
   readonly path: FieldPath;
   readonly isDefaultBackend: boolean;
 }
 
-export interface SecureHost {
+/** A TLS host an Ingress asks for, with its resolved certificate. */
+export interface TlsClaim {
   readonly fqdn: string;
-  readonly secretName: string;
+  readonly path: FieldPath;
+  readonly secret: TlsSecret;
   readonly tls: TlsSettings;
-  readonly owner: ObjectRef;
 }
 
-/** Per virtual host: match key → route. */
-export type RouteTable = Map<string, RouteEntry>;
-
-export interface IngressOutput {
-  readonly http: ReadonlyMap<string, RouteTable>;
-  readonly https: ReadonlyMap<string, RouteTable>;
-  readonly secureHosts: ReadonlyMap<string, SecureHost>;
+/**
+ * Everything one Ingress contributes, computed from the Ingress and what it looks up alone, so it can
+ * be cached until the Ingress or one of its dependencies changes.
+ */
+export interface IngressClaims {
+  readonly ingress: IngressView;
+  readonly tls: readonly TlsClaim[];
+  readonly routes: readonly RouteClaim[];
+  /** Clusters the routes use, by name, and the EDS names those clusters need. */
+  readonly clusters: ReadonlyMap<string, Cluster>;
+  readonly endpointNeeds: ReadonlyMap<string, EndpointsNeed>;
+  /** Diagnostics found while evaluating the Ingress. */
+  readonly reports: readonly Report[];
 }
 
 interface Context {
-  readonly snapshot: Snapshot;
   readonly options: ResolvedOptions;
   readonly sink: DiagnosticSink;
   readonly services: ServiceResolver;
   readonly secrets: SecretResolver;
-  readonly secretsByName: Map<string, TlsSecret>;
 }
 
 /** Decides which Ingresses this translator serves (spec.ingressClassName, annotations, IngressClass). */
 export function ingressClassFilter(
-  snapshot: Snapshot,
+  classes: readonly IngressClassView[],
   options: ResolvedOptions,
   sink: DiagnosticSink,
 ): (ingress: IngressView) => boolean {
   const ours = new Set(options.ingressClassNames);
-  for (const cls of snapshot.ingressClasses) {
+  for (const cls of classes) {
     if (cls.controller !== '' && cls.controller === options.ingressClassController) ours.add(cls.meta.name);
   }
-  const defaults = snapshot.ingressClasses.filter((c) => c.isDefault);
+  const defaults = classes.filter((c) => c.isDefault);
   if (defaults.length > 1) {
     const names = defaults.map((c) => c.meta.name).join(', ');
     for (const cls of defaults) {
@@ -324,185 +340,232 @@ function tlsSettings(ctx: Context, ingress: IngressView): TlsSettings | undefine
   };
 }
 
-function sameTls(a: SecureHost, b: Omit<SecureHost, 'owner' | 'fqdn'>): boolean {
+/** TLS claims of one Ingress. */
+function tlsClaims(ctx: Context, ingress: IngressView): TlsClaim[] {
+  const claims: TlsClaim[] = [];
+  if (ingress.tls.length === 0) return claims;
+  const tls = tlsSettings(ctx, ingress);
+  if (tls === undefined) return claims;
+  const certNamespace = ingress.meta.annotations.get(annotation.tlsCertNamespace) || ingress.meta.namespace;
+  for (const entry of ingress.tls) {
+    const validHosts = entry.hosts.filter(({ host, path }) => {
+      if (host === '' || host === '*') {
+        ctx.sink.report(
+          'TLSHostInvalid',
+          ingress.meta.ref,
+          path,
+          'a TLS host must be a DNS name; "*" cannot select a certificate',
+        );
+        return false;
+      }
+      if (!isValidHostname(host)) {
+        ctx.sink.report('InvalidHostname', ingress.meta.ref, path, `"${host}" is not a valid DNS host name`);
+        return false;
+      }
+      return true;
+    });
+    if (validHosts.length === 0) continue;
+    const secretPath = [...entry.path, 'secretName'];
+    const ref = parseSecretRef(entry.secretName, certNamespace);
+    if (ref === undefined) {
+      const why =
+        entry.secretName === ''
+          ? 'secretName is empty; these hosts get no TLS'
+          : `"${entry.secretName}" is not "name" or "namespace/name"`;
+      ctx.sink.report('SecretNotFound', ingress.meta.ref, secretPath, why);
+      continue;
+    }
+    const secret = ctx.secrets.resolveTls(ingress.meta.ref, secretPath, ref);
+    if (secret === undefined) continue;
+    for (const { host, path } of validHosts) claims.push({ fqdn: host, path, secret, tls });
+  }
+  return claims;
+}
+
+/** Route claims of one Ingress, in rule order (the default backend first). */
+function routeClaims(ctx: Context, ingress: IngressView): RouteClaim[] {
+  const claims: RouteClaim[] = [];
+  const policy = ingressPolicy(ctx, ingress);
+  const rules = [...ingress.rules];
+  if (ingress.defaultBackend !== undefined) {
+    const backend = ingress.defaultBackend;
+    const path: FieldPath = ['spec', 'defaultBackend'];
+    rules.unshift({
+      path,
+      host: '',
+      paths: [{ path, value: '', pathType: 'ImplementationSpecific', backend }],
+    });
+  }
+  for (const rule of rules) {
+    if (rule.host !== '' && !isValidHostname(rule.host)) {
+      ctx.sink.report(
+        'InvalidHostname',
+        ingress.meta.ref,
+        [...rule.path, 'host'],
+        `"${rule.host}" is not a valid DNS host name; rule skipped`,
+      );
+      continue;
+    }
+    const fqdn = rule.host === '' ? '*' : rule.host;
+    const isDefaultBackend = rule.path[1] === 'defaultBackend';
+    for (const entry of rule.paths) {
+      const path = pathMatch(ctx, ingress, entry);
+      if (path === undefined || entry.backend === undefined) continue;
+      const { serviceName, port } = entry.backend;
+      const cluster = ctx.services.resolve(
+        ingress.meta.ref,
+        entry.backend.path,
+        ingress.meta.namespace,
+        serviceName,
+        port,
+      );
+      if (cluster === undefined) continue;
+      const match: RouteMatch = { path, headers: wildcardAuthority(fqdn) };
+      const forward: RouteAction = {
+        kind: 'forward',
+        backends: [{ clusterName: cluster.name, weight: 1 }],
+        timeout: policy.timeout,
+        retry: policy.retry,
+        websocket: policy.websocketPaths.has(entry.value === '' ? '/' : entry.value),
+      };
+      const claim = (listener: RouteClaim['listener'], action: RouteAction): RouteClaim => ({
+        fqdn,
+        listener,
+        route: { match, action, origin: ingress.meta.ref },
+        path: entry.path,
+        isDefaultBackend,
+      });
+      if (policy.forceSslRedirect) claims.push(claim('http', { kind: 'httpsRedirect' }));
+      else if (policy.allowHttp) claims.push(claim('http', forward));
+      // Used only if some Ingress configures TLS for this host (Contour's secure virtual hosts are global).
+      if (fqdn !== '*') claims.push(claim('https', forward));
+    }
+  }
+  return claims;
+}
+
+/** Evaluates one served Ingress against the current objects. */
+export function evaluateIngress(
+  ingress: IngressView,
+  lookup: Lookup,
+  options: ResolvedOptions,
+  secretChecks: SecretCheckCache,
+): IngressClaims {
+  const reports: Report[] = [];
+  const sink: DiagnosticSink = { report: (...args) => void reports.push(args) };
+  const services = createServiceResolver(lookup, options, sink);
+  const ctx: Context = { options, sink, services, secrets: createSecretResolver(lookup, sink, secretChecks) };
+  const tls = tlsClaims(ctx, ingress);
+  const routes = routeClaims(ctx, ingress);
+  return {
+    ingress,
+    tls,
+    routes,
+    clusters: services.clusters,
+    endpointNeeds: services.endpointNeeds,
+    reports,
+  };
+}
+
+/** The TLS settings a host ends up with. */
+export interface SecureHost {
+  readonly secret: TlsSecret;
+  readonly tls: TlsSettings;
+  readonly owner: IngressView;
+}
+
+export interface HostResult {
+  readonly http: VirtualHost | undefined;
+  readonly https: SecureVirtualHost | undefined;
+  readonly reports: readonly Report[];
+}
+
+type RouteTable = Map<string, { readonly claim: RouteClaim; readonly ingress: IngressView }>;
+
+function addRoute(
+  table: RouteTable,
+  fqdn: string,
+  claim: RouteClaim,
+  ingress: IngressView,
+  reports: Report[],
+): void {
+  const matchKey = routeMatchKey(claim.route.match);
+  const existing = table.get(matchKey);
+  if (existing === undefined) {
+    table.set(matchKey, { claim, ingress });
+    return;
+  }
+  if (existing.ingress !== ingress) {
+    const owner = `${existing.ingress.meta.namespace}/${existing.ingress.meta.name}`;
+    reports.push([
+      'RouteConflict',
+      ingress.meta.ref,
+      claim.path,
+      `host "${fqdn}" already routes this path for the older Ingress ${owner}, which wins`,
+    ]);
+    return;
+  }
+  // Within one Ingress a later rule replaces an earlier one (the default backend is meant to be overridden).
+  if (!existing.claim.isDefaultBackend && existing.claim.path.join('.') !== claim.path.join('.')) {
+    reports.push([
+      'RouteConflict',
+      ingress.meta.ref,
+      existing.claim.path,
+      `host "${fqdn}" routes the same path again at ${claim.path.join('.')}, which replaces this one`,
+    ]);
+  }
+  table.set(matchKey, { claim, ingress });
+}
+
+function sameTls(a: SecureHost, b: TlsClaim): boolean {
   return (
-    a.secretName === b.secretName &&
+    a.secret.name === b.secret.name &&
     a.tls.minimumProtocolVersion === b.tls.minimumProtocolVersion &&
     a.tls.maximumProtocolVersion === b.tls.maximumProtocolVersion
   );
 }
 
-/** Pass 1: TLS hosts across all served Ingresses, oldest first (an earlier claim on a host wins). */
-function collectSecureHosts(ctx: Context, ingresses: readonly IngressView[]): Map<string, SecureHost> {
-  const hosts = new Map<string, SecureHost>();
-  for (const ingress of ingresses) {
-    if (ingress.tls.length === 0) continue;
-    const tls = tlsSettings(ctx, ingress);
-    if (tls === undefined) continue;
-    const certNamespace = ingress.meta.annotations.get(annotation.tlsCertNamespace) || ingress.meta.namespace;
-    for (const entry of ingress.tls) {
-      const validHosts = entry.hosts.filter(({ host, path }) => {
-        if (host === '' || host === '*') {
-          ctx.sink.report(
-            'TLSHostInvalid',
-            ingress.meta.ref,
-            path,
-            'a TLS host must be a DNS name; "*" cannot select a certificate',
-          );
-          return false;
-        }
-        if (!isValidHostname(host)) {
-          ctx.sink.report(
-            'InvalidHostname',
-            ingress.meta.ref,
-            path,
-            `"${host}" is not a valid DNS host name`,
-          );
-          return false;
-        }
-        return true;
-      });
-      if (validHosts.length === 0) continue;
-      const ref = parseSecretRef(entry.secretName, certNamespace);
-      if (ref === undefined) {
-        ctx.sink.report(
-          'SecretNotFound',
-          ingress.meta.ref,
-          [...entry.path, 'secretName'],
-          entry.secretName === ''
-            ? 'secretName is empty; these hosts get no TLS'
-            : `"${entry.secretName}" is not "name" or "namespace/name"`,
-        );
-        continue;
-      }
-      const secret = ctx.secrets.resolveTls(ingress.meta.ref, [...entry.path, 'secretName'], ref);
-      if (secret === undefined) continue;
-      for (const { host, path } of validHosts) {
-        const claim = { secretName: secret.name, tls };
-        const existing = hosts.get(host);
-        if (existing !== undefined) {
-          if (!sameTls(existing, claim)) {
-            const owner = `${existing.owner.namespace}/${existing.owner.name}`;
-            ctx.sink.report(
-              'TLSHostConflict',
-              ingress.meta.ref,
-              path,
-              `TLS for "${host}" is already configured differently by the older Ingress ${owner}, which wins`,
-            );
-          }
-          continue;
-        }
-        hosts.set(host, { fqdn: host, ...claim, owner: ingress.meta.ref });
-        ctx.secretsByName.set(secret.name, secret);
+/**
+ * Merges the claims of every Ingress on one host, oldest Ingress first: the first TLS claim and the
+ * first claim on a route match win, later ones get a diagnostic.
+ */
+export function mergeHost(fqdn: string, claimants: readonly IngressClaims[]): HostResult {
+  const reports: Report[] = [];
+  let secure: SecureHost | undefined;
+  for (const claims of claimants) {
+    for (const claim of claims.tls) {
+      if (claim.fqdn !== fqdn) continue;
+      if (secure === undefined) {
+        secure = { secret: claim.secret, tls: claim.tls, owner: claims.ingress };
+      } else if (!sameTls(secure, claim)) {
+        const owner = `${secure.owner.meta.namespace}/${secure.owner.meta.name}`;
+        reports.push([
+          'TLSHostConflict',
+          claims.ingress.meta.ref,
+          claim.path,
+          `TLS for "${fqdn}" is already configured differently by the older Ingress ${owner}, which wins`,
+        ]);
       }
     }
   }
-  return hosts;
-}
-
-function addRoute(ctx: Context, tables: Map<string, RouteTable>, fqdn: string, entry: RouteEntry): void {
-  let table = tables.get(fqdn);
-  if (table === undefined) {
-    table = new Map();
-    tables.set(fqdn, table);
-  }
-  const matchKey = routeMatchKey(entry.route.match);
-  const existing = table.get(matchKey);
-  if (existing === undefined) {
-    table.set(matchKey, entry);
-    return;
-  }
-  const ref = entry.ingress.meta.ref;
-  if (existing.ingress !== entry.ingress) {
-    const owner = `${existing.ingress.meta.namespace}/${existing.ingress.meta.name}`;
-    ctx.sink.report(
-      'RouteConflict',
-      ref,
-      entry.path,
-      `host "${fqdn}" already routes this path for the older Ingress ${owner}, which wins`,
-    );
-    return;
-  }
-  // Within one Ingress a later rule replaces an earlier one (the default backend is meant to be overridden).
-  if (!existing.isDefaultBackend && existing.path.join('.') !== entry.path.join('.')) {
-    ctx.sink.report(
-      'RouteConflict',
-      ref,
-      existing.path,
-      `host "${fqdn}" routes the same path again at ${entry.path.join('.')}, which replaces this one`,
-    );
-  }
-  table.set(matchKey, entry);
-}
-
-export function translateIngresses(
-  snapshot: Snapshot,
-  options: ResolvedOptions,
-  sink: DiagnosticSink,
-  services: ServiceResolver,
-  secrets: SecretResolver,
-  secretsByName: Map<string, TlsSecret>,
-): IngressOutput {
-  const ctx: Context = { snapshot, options, sink, services, secrets, secretsByName };
-  const served = ingressClassFilter(snapshot, options, sink);
-  const ingresses = snapshot.ingresses.filter(served);
-  const secureHosts = collectSecureHosts(ctx, ingresses);
-  const http = new Map<string, RouteTable>();
-  const https = new Map<string, RouteTable>();
-
-  for (const ingress of ingresses) {
-    const policy = ingressPolicy(ctx, ingress);
-    const rules = [...ingress.rules];
-    if (ingress.defaultBackend !== undefined) {
-      const backend = ingress.defaultBackend;
-      rules.unshift({
-        path: ['spec', 'defaultBackend'],
-        host: '',
-        paths: [{ path: ['spec', 'defaultBackend'], value: '', pathType: 'ImplementationSpecific', backend }],
-      });
-    }
-    for (const rule of rules) {
-      if (rule.host !== '' && !isValidHostname(rule.host)) {
-        sink.report(
-          'InvalidHostname',
-          ingress.meta.ref,
-          [...rule.path, 'host'],
-          `"${rule.host}" is not a valid DNS host name; rule skipped`,
-        );
-        continue;
-      }
-      const fqdn = rule.host === '' ? '*' : rule.host;
-      for (const entry of rule.paths) {
-        const path = pathMatch(ctx, ingress, entry);
-        if (path === undefined || entry.backend === undefined) continue;
-        const cluster = services.resolve(
-          ingress.meta.ref,
-          entry.backend.path,
-          ingress.meta.namespace,
-          entry.backend.serviceName,
-          entry.backend.port,
-        );
-        if (cluster === undefined) continue;
-        const match: RouteMatch = { path, headers: wildcardAuthority(fqdn) };
-        const forward: RouteAction = {
-          kind: 'forward',
-          backends: [{ clusterName: cluster.name, weight: 1 }],
-          timeout: policy.timeout,
-          retry: policy.retry,
-          websocket: policy.websocketPaths.has(entry.value === '' ? '/' : entry.value),
-        };
-        const isDefaultBackend = rule.path[1] === 'defaultBackend';
-        const make = (action: RouteAction): RouteEntry => ({
-          route: { match, action, origin: ingress.meta.ref },
-          ingress,
-          path: entry.path,
-          isDefaultBackend,
-        });
-        if (policy.forceSslRedirect) addRoute(ctx, http, fqdn, make({ kind: 'httpsRedirect' }));
-        else if (policy.allowHttp) addRoute(ctx, http, fqdn, make(forward));
-        if (fqdn !== '*' && secureHosts.has(fqdn)) addRoute(ctx, https, fqdn, make(forward));
-      }
+  const http: RouteTable = new Map();
+  const https: RouteTable = new Map();
+  for (const claims of claimants) {
+    for (const claim of claims.routes) {
+      if (claim.fqdn !== fqdn) continue;
+      if (claim.listener === 'http') addRoute(http, fqdn, claim, claims.ingress, reports);
+      else if (secure !== undefined) addRoute(https, fqdn, claim, claims.ingress, reports);
     }
   }
-  return { http, https, secureHosts };
+  const routes = (table: RouteTable) => sortRoutes([...table.values()].map((e) => e.claim.route));
+  const httpRoutes = routes(http);
+  const httpsRoutes = routes(https);
+  return {
+    http: httpRoutes.length > 0 ? { fqdn, routes: httpRoutes } : undefined,
+    https:
+      secure !== undefined && httpsRoutes.length > 0
+        ? { fqdn, routes: httpsRoutes, secretName: secure.secret.name, tls: secure.tls }
+        : undefined,
+    reports,
+  };
 }

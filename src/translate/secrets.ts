@@ -6,7 +6,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import type { DiagnosticSink, FieldPath, ObjectRef } from '../diagnostics.js';
 import type { TlsSecret } from '../model/ir.js';
 import type { SecretView } from '../model/k8s/secret.js';
-import { key, type Snapshot } from '../model/snapshot.js';
+import type { Lookup } from '../model/snapshot.js';
 import { secretName } from './names.js';
 
 interface PemBlock {
@@ -75,25 +75,29 @@ export interface SecretResolver {
   resolveTls(referrer: ObjectRef, path: FieldPath, ref: SecretRef): TlsSecret | undefined;
 }
 
-export function createSecretResolver(snapshot: Snapshot, sink: DiagnosticSink): SecretResolver {
-  const checked = new Map<string, TlsSecret | string>();
+/** Validation results per Secret view; views are immutable, so a cache may outlive one translation. */
+export type SecretCheckCache = WeakMap<SecretView, TlsSecret | string>;
 
+export function createSecretResolver(
+  lookup: Lookup,
+  sink: DiagnosticSink,
+  checked: SecretCheckCache,
+): SecretResolver {
   function delegated(ref: SecretRef, toNamespace: string): boolean {
     if (ref.namespace === toNamespace) return true;
-    return snapshot.delegations.some(
-      (d) =>
-        d.meta.namespace === ref.namespace &&
+    return lookup
+      .delegations(ref.namespace)
+      .some((d) =>
         d.delegations.some(
           (entry) =>
             entry.secretName === ref.name &&
             entry.targetNamespaces.some((ns) => ns === toNamespace || ns === '*'),
         ),
-    );
+      );
   }
 
   function check(secret: SecretView): TlsSecret | string {
-    const k = key(secret.meta.namespace, secret.meta.name);
-    const cached = checked.get(k);
+    const cached = checked.get(secret);
     if (cached !== undefined) return cached;
     let result: TlsSecret | string;
     const cert = secret.data.get('tls.crt');
@@ -109,7 +113,7 @@ export function createSecretResolver(snapshot: Snapshot, sink: DiagnosticSink): 
         privateKey,
       };
     }
-    checked.set(k, result);
+    checked.set(secret, result);
     return result;
   }
 
@@ -125,7 +129,7 @@ export function createSecretResolver(snapshot: Snapshot, sink: DiagnosticSink): 
         );
         return undefined;
       }
-      const secret = snapshot.secrets.get(key(ref.namespace, ref.name));
+      const secret = lookup.secret(ref.namespace, ref.name);
       if (secret === undefined) {
         sink.report('SecretNotFound', referrer, path, `Secret ${target} not found`);
         return undefined;

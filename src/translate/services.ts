@@ -8,7 +8,7 @@ import type { DiagnosticSink, FieldPath, ObjectRef } from '../diagnostics.js';
 import type { CircuitBreakers, Cluster, UpstreamProtocol } from '../model/ir.js';
 import type { BackendPort } from '../model/k8s/ingress.js';
 import type { ServicePortView, ServiceView } from '../model/k8s/service.js';
-import { key, type Snapshot } from '../model/snapshot.js';
+import type { Lookup } from '../model/snapshot.js';
 import type { ResolvedOptions } from '../options.js';
 import { clusterName, clusterStatName, endpointsName } from './names.js';
 import { externalNameProblem } from './validate.js';
@@ -94,7 +94,7 @@ function circuitBreakers(service: ServiceView, sink: DiagnosticSink): CircuitBre
 }
 
 export function createServiceResolver(
-  snapshot: Snapshot,
+  lookup: Lookup,
   options: ResolvedOptions,
   sink: DiagnosticSink,
 ): ServiceResolver {
@@ -105,7 +105,7 @@ export function createServiceResolver(
     endpointNeeds,
     resolve(referrer, path, namespace, serviceName, backendPort) {
       const target = `${namespace}/${serviceName}`;
-      const service = snapshot.services.get(key(namespace, serviceName));
+      const service = lookup.service(namespace, serviceName);
       if (service === undefined) {
         sink.report('ServiceNotFound', referrer, path, `Service ${target} not found`);
         return undefined;

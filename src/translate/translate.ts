@@ -4,16 +4,12 @@
  * referenced; stage B shapes each Envoy resource. Pure: no I/O, clock or randomness.
  */
 import { createDiagnosticSink, type Diagnostic, formatDiagnostic, sortDiagnostics } from '../diagnostics.js';
-import type { Cluster, EndpointGroup, Ir, SecureVirtualHost, TlsSecret, VirtualHost } from '../model/ir.js';
-import { buildSnapshot } from '../model/snapshot.js';
+import type { Ir } from '../model/ir.js';
+import { canonicalJson, compareText, parseObject } from '../model/snapshot.js';
 import { type ResolvedOptions, resolveOptions, type TranslateOptions } from '../options.js';
 import type { XdsResources } from '../resources.js';
-import { buildEndpointGroup } from './endpoints.js';
-import { type RouteTable, translateIngresses } from './ingress.js';
+import { createEngine, type EngineState, type ObjectChange } from './engine.js';
 import { httpRouteConfigName, httpsRouteConfigName } from './names.js';
-import { sortRoutes } from './route-order.js';
-import { createSecretResolver } from './secrets.js';
-import { createServiceResolver } from './services.js';
 import { buildCluster } from './xds/cluster.js';
 import { buildClusterLoadAssignment } from './xds/endpoint.js';
 import { buildListeners } from './xds/listener.js';
@@ -34,66 +30,58 @@ export interface TranslateResult {
   readonly statuses: readonly ObjectStatus[];
 }
 
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+const sortedValues = <T>(map: ReadonlyMap<string, T>): T[] =>
+  [...map.keys()].sort(compareText).map((k) => map.get(k) as T);
 
-function virtualHosts(tables: ReadonlyMap<string, RouteTable>): VirtualHost[] {
-  return [...tables.keys()]
-    .sort(compareText)
-    .map((fqdn) => ({
-      fqdn,
-      routes: sortRoutes([...(tables.get(fqdn)?.values() ?? [])].map((e) => e.route)),
-    }))
-    .filter((v) => v.routes.length > 0);
-}
-
-/** Builds the IR: only complete virtual hosts, and only the clusters, endpoints and secrets they use. */
-function buildIr(
-  objects: Iterable<unknown>,
-  options: ResolvedOptions,
-  sink: ReturnType<typeof createDiagnosticSink>,
-): Ir {
-  const snapshot = buildSnapshot(objects, sink);
-  const services = createServiceResolver(snapshot, options, sink);
-  const secrets = createSecretResolver(snapshot, sink);
-  const secretsByName = new Map<string, TlsSecret>();
-  const ingress = translateIngresses(snapshot, options, sink, services, secrets, secretsByName);
-
-  const http = virtualHosts(ingress.http);
-  const https: SecureVirtualHost[] = virtualHosts(ingress.https).flatMap((vhost) => {
-    const host = ingress.secureHosts.get(vhost.fqdn);
-    return host === undefined ? [] : [{ ...vhost, secretName: host.secretName, tls: host.tls }];
-  });
-
-  const used = new Set<string>();
-  for (const vhost of [...http, ...https]) {
-    for (const route of vhost.routes) {
-      if (route.action.kind === 'forward') for (const b of route.action.backends) used.add(b.clusterName);
-    }
-  }
-  const clusters: Cluster[] = [...used].sort(compareText).flatMap((name) => {
-    const cluster = services.clusters.get(name);
-    return cluster === undefined ? [] : [cluster];
-  });
-  const endpoints: EndpointGroup[] = [];
-  for (const cluster of clusters) {
-    if (cluster.discovery.kind !== 'eds') continue;
-    const need = services.endpointNeeds.get(cluster.discovery.serviceName);
-    if (need !== undefined && !endpoints.some((e) => e.name === need.name))
-      endpoints.push(buildEndpointGroup(snapshot, need, sink));
-  }
-  const secretNames = [...new Set(https.map((v) => v.secretName))].sort(compareText);
+/** The engine's current IR, in output order. */
+export function irOf(state: EngineState): Ir {
   return {
-    http,
-    https,
-    clusters,
-    endpoints: endpoints.sort((a, b) => compareText(a.name, b.name)),
-    secrets: secretNames.flatMap((name) => {
-      const secret = secretsByName.get(name);
-      return secret === undefined ? [] : [secret];
-    }),
+    http: sortedValues(state.http),
+    https: sortedValues(state.https),
+    clusters: sortedValues(state.clusters),
+    endpoints: sortedValues(state.endpoints),
+    secrets: sortedValues(state.secrets),
   };
+}
+
+/**
+ * Within one batch, two different objects with the same identity are a conflict (a watch would never
+ * deliver both): keep the one whose canonical JSON sorts first, report the other.
+ */
+function deduplicate(
+  objects: Iterable<unknown>,
+  sink: ReturnType<typeof createDiagnosticSink>,
+): ObjectChange[] {
+  const chosen = new Map<string, { object: unknown; text?: string }>();
+  const order: string[] = [];
+  for (const object of objects) {
+    const parsed = parseObject(object);
+    if (parsed === undefined) continue;
+    const existing = chosen.get(parsed.identity);
+    if (existing === undefined) {
+      chosen.set(parsed.identity, { object });
+      order.push(parsed.identity);
+      continue;
+    }
+    existing.text ??= canonicalJson(existing.object);
+    const text = canonicalJson(object);
+    if (text === existing.text) continue;
+    const [keep, drop] = text < existing.text ? [{ object, text }, existing] : [existing, { object, text }];
+    chosen.set(parsed.identity, keep);
+    const dropped = parseObject(drop.object);
+    const ref = dropped?.view?.meta.ref ?? {
+      kind: parsed.identity.split('/')[0] ?? '',
+      namespace: '',
+      name: '',
+    };
+    sink.report(
+      'DuplicateObject',
+      ref,
+      [],
+      'another object with the same kind, namespace and name but different content was given; this copy is ignored',
+    );
+  }
+  return order.map((identity) => ({ type: 'upsert', object: chosen.get(identity)?.object }));
 }
 
 function byName<T extends { name?: string | undefined }>(items: T[]): T[] {
@@ -131,8 +119,14 @@ export function buildResources(ir: Ir, options: ResolvedOptions): XdsResources {
 export function translate(objects: Iterable<unknown>, options?: TranslateOptions): TranslateResult {
   const resolved = resolveOptions(options);
   const sink = createDiagnosticSink();
-  const ir = buildIr(objects, resolved, sink);
-  return { resources: buildResources(ir, resolved), diagnostics: sortDiagnostics(sink.list), statuses: [] };
+  const engine = createEngine(resolved);
+  engine.apply(deduplicate(objects, sink));
+  for (const report of engine.reports()) sink.report(...report);
+  return {
+    resources: buildResources(irOf(engine.state), resolved),
+    diagnostics: sortDiagnostics(sink.list),
+    statuses: [],
+  };
 }
 
 /** Like translate(), but throws listing every error-severity diagnostic. For tests and scripts. */

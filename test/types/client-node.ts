@@ -3,8 +3,8 @@
  * to kube-xds's structural input types, so hosts can pass informer objects straight in.
  */
 import type {
-  V1Endpoints,
   V1EndpointSlice,
+  V1Endpoints,
   V1Ingress,
   V1IngressClass,
   V1Secret,

@@ -35,7 +35,10 @@ describe('architecture', () => {
 
   it('stage A and the model never import generated Envoy types', () => {
     const offenders = handWritten
-      .filter(({ file }) => file.startsWith('model/') || (file.startsWith('translate/') && !file.startsWith('translate/xds/')))
+      .filter(
+        ({ file }) =>
+          file.startsWith('model/') || (file.startsWith('translate/') && !file.startsWith('translate/xds/')),
+      )
       .filter(({ file }) => file !== 'translate/translate.ts')
       .filter(({ text }) => importsOf(text).some((i) => i.includes('xds-types') || i.includes('/xds/')));
     expect(offenders.map((o) => o.file)).toEqual([]);
@@ -50,7 +53,8 @@ describe('architecture', () => {
   });
 
   it('the library does no I/O and reads no clock or randomness (the CLI is the edge)', () => {
-    const forbidden = /node:(fs|net\/|http|https|child_process|dgram|worker_threads)|Date\.now|new Date\(\)|Math\.random|process\.(env|stdout|stdin|argv)/;
+    const forbidden =
+      /node:(fs|net\/|http|https|child_process|dgram|worker_threads)|Date\.now|new Date\(\)|Math\.random|process\.(env|stdout|stdin|argv)/;
     const offenders = handWritten
       .filter(({ file }) => !file.startsWith('cli/'))
       .filter(({ text }) => forbidden.test(text))

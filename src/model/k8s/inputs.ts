@@ -90,17 +90,19 @@ export interface ServiceInput extends KubernetesObject {
 
 export interface EndpointSliceInput extends KubernetesObject {
   readonly addressType: string;
-  readonly endpoints?: readonly {
-    readonly addresses: readonly string[];
-    readonly conditions?:
-      | {
-          readonly ready?: boolean | undefined;
-          readonly serving?: boolean | undefined;
-          readonly terminating?: boolean | undefined;
-        }
-      | undefined;
-    readonly zone?: string | undefined;
-  }[] | undefined;
+  readonly endpoints?:
+    | readonly {
+        readonly addresses: readonly string[];
+        readonly conditions?:
+          | {
+              readonly ready?: boolean | undefined;
+              readonly serving?: boolean | undefined;
+              readonly terminating?: boolean | undefined;
+            }
+          | undefined;
+        readonly zone?: string | undefined;
+      }[]
+    | undefined;
   readonly ports?:
     | readonly {
         readonly name?: string | undefined;

@@ -13,7 +13,8 @@ describe('Go durations', () => {
   });
 
   it('rejects what Go rejects', () => {
-    for (const text of ['', '5', 's', '1x', '-1s', '1s2', 'abc', '1.2.3s', '. s']) expect(parseGoDuration(text), text).toBeUndefined();
+    for (const text of ['', '5', 's', '1x', '-1s', '1s2', 'abc', '1.2.3s', '. s'])
+      expect(parseGoDuration(text), text).toBeUndefined();
   });
 
   it('maps annotation values to Envoy timeouts', () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { clusterName, endpointsName, hashName, secretName, virtualHostName } from '../../../src/translate/names.js';
+import {
+  clusterName,
+  endpointsName,
+  hashName,
+  secretName,
+  virtualHostName,
+} from '../../../src/translate/names.js';
 
 describe('names', () => {
   it('hashes cluster settings like Contour (sha1 test vectors)', () => {
@@ -7,13 +13,17 @@ describe('names', () => {
     expect(clusterName('default', 'kuard', 443, { protocol: 'tls' })).toBe('default/kuard/443/4929fca9d4');
     expect(clusterName('default', 'kuard', 443, { protocol: 'h2' })).toBe('default/kuard/443/bf1c365741');
     expect(clusterName('default', 'kuard', 80, { protocol: 'h2c' })).toBe('default/kuard/80/f4f94965ec');
-    expect(clusterName('default', 'kuard', 80, { protocol: '', sni: 'foo.io' })).toBe('default/kuard/80/a28d1ec01b');
+    expect(clusterName('default', 'kuard', 80, { protocol: '', sni: 'foo.io' })).toBe(
+      'default/kuard/80/a28d1ec01b',
+    );
   });
 
   it('truncates long names to under 60 characters with a hash', () => {
     const service = 'kbujbkuhdod66gjdmwmijz8xzgsx1nkfbrloezdjiulquzk4x3p0nnvpzi8r';
     expect(service).toHaveLength(60);
-    expect(clusterName('default', service, 8080, { protocol: '' })).toBe('default/kbujbkuh-c83ceb/8080/da39a3ee5e');
+    expect(clusterName('default', service, 8080, { protocol: '' })).toBe(
+      'default/kbujbkuh-c83ceb/8080/da39a3ee5e',
+    );
     expect(endpointsName('default', service, '')).toBe(`default/${service}`);
   });
 
@@ -34,6 +44,8 @@ describe('names', () => {
   it('names EDS and SDS resources', () => {
     expect(endpointsName('shop', 'web', 'http')).toBe('shop/web/http');
     expect(endpointsName('shop', 'web', '')).toBe('shop/web');
-    expect(secretName('default', 'simple', new TextEncoder().encode('cert'))).toMatch(/^default\/simple\/[0-9a-f]{10}$/);
+    expect(secretName('default', 'simple', new TextEncoder().encode('cert'))).toMatch(
+      /^default\/simple\/[0-9a-f]{10}$/,
+    );
   });
 });

@@ -3,7 +3,14 @@ import type { PathMatch, Route } from '../../../src/model/ir.js';
 import { sortRoutes } from '../../../src/translate/route-order.js';
 
 const route = (path: PathMatch, headers = 0): Route => ({
-  match: { path, headers: Array.from({ length: headers }, (_, i) => ({ name: `x-${i}`, match: { kind: 'exact', value: 'v' }, invert: false })) },
+  match: {
+    path,
+    headers: Array.from({ length: headers }, (_, i) => ({
+      name: `x-${i}`,
+      match: { kind: 'exact', value: 'v' },
+      invert: false,
+    })),
+  },
   action: { kind: 'httpsRedirect' },
   origin: { kind: 'Ingress', namespace: 'ns', name: 'n' },
 });

@@ -1,0 +1,424 @@
+/**
+ * The translation engine behind both translate() and the incremental translator. It keeps the object
+ * index, caches every intermediate result with the keys it depends on, and on each batch of changes
+ * recomputes only what those changes can reach:
+ *
+ *   object ──parse──▶ view ──▶ index ──evaluate──▶ Ingress claims ──merge per host──▶ virtual hosts
+ *                                   └────────────────▶ endpoint groups (per EDS name)
+ *
+ * translate() is one batch on a fresh engine, so the full and incremental paths cannot drift apart.
+ */
+
+import type { Cluster, EndpointGroup, SecureVirtualHost, TlsSecret, VirtualHost } from '../model/ir.js';
+import type { IngressView } from '../model/k8s/ingress.js';
+import {
+  compareAge,
+  compareText,
+  createObjectIndex,
+  dependenciesOf,
+  dependency,
+  identityOf,
+  jsonEqual,
+  type Lookup,
+  type Parsed,
+  parseObject,
+  type Report,
+} from '../model/snapshot.js';
+import type { ResolvedOptions } from '../options.js';
+import { buildEndpointGroup } from './endpoints.js';
+import { evaluateIngress, type IngressClaims, ingressClassFilter, mergeHost } from './ingress.js';
+import type { SecretCheckCache } from './secrets.js';
+import type { EndpointsNeed } from './services.js';
+
+/** One watch event. A delete names the object; an upsert carries it whole. */
+export type ObjectChange =
+  | { readonly type: 'upsert'; readonly object: unknown }
+  | { readonly type: 'delete'; readonly kind: string; readonly namespace?: string; readonly name: string };
+
+interface Entry {
+  readonly object: unknown;
+  readonly parsed: Parsed;
+}
+
+/** The IR the engine currently holds, with what changed in the last batch. */
+export interface EngineState {
+  readonly http: ReadonlyMap<string, VirtualHost>;
+  readonly https: ReadonlyMap<string, SecureVirtualHost>;
+  readonly clusters: ReadonlyMap<string, Cluster>;
+  readonly endpoints: ReadonlyMap<string, EndpointGroup>;
+  readonly secrets: ReadonlyMap<string, TlsSecret>;
+}
+
+export interface EngineChanges {
+  /** fqdns whose plain-HTTP or TLS virtual host changed (appeared, changed or went). */
+  readonly hosts: ReadonlySet<string>;
+  readonly clusters: ReadonlySet<string>;
+  readonly endpoints: ReadonlySet<string>;
+  readonly secrets: ReadonlySet<string>;
+  /** Whether anything at all changed. */
+  readonly any: boolean;
+}
+
+export interface Engine {
+  /** Applies a batch of changes and reports which IR entries changed. */
+  apply(changes: Iterable<ObjectChange>): EngineChanges;
+  readonly state: EngineState;
+  /** Every current diagnostic, unsorted and possibly with repeats (sortDiagnostics cleans both). */
+  reports(): Report[];
+}
+
+/** Objects whose resourceVersion is equal are equal (the API server's guarantee); else compare content. */
+function unchanged(previous: unknown, next: unknown): boolean {
+  if (previous === next) return true;
+  const rv = (o: unknown) => {
+    const meta = (o as { metadata?: { resourceVersion?: unknown } } | null)?.metadata;
+    return typeof meta?.resourceVersion === 'string' && meta.resourceVersion !== ''
+      ? meta.resourceVersion
+      : undefined;
+  };
+  const a = rv(previous);
+  const b = rv(next);
+  if (a !== undefined && b !== undefined && a === b) return true;
+  return jsonEqual(previous, next);
+}
+
+function addToSetMap<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  let set = map.get(key);
+  if (set === undefined) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(value);
+}
+
+function removeFromSetMap<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (set === undefined) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+}
+
+/** Records which index keys an evaluation looked up. */
+function trackingLookup(lookup: Lookup, deps: Set<string>): Lookup {
+  return {
+    service(namespace, name) {
+      deps.add(dependency.service(namespace, name));
+      return lookup.service(namespace, name);
+    },
+    secret(namespace, name) {
+      deps.add(dependency.secret(namespace, name));
+      return lookup.secret(namespace, name);
+    },
+    slices(namespace, service) {
+      deps.add(dependency.slices(namespace, service));
+      return lookup.slices(namespace, service);
+    },
+    legacyEndpoints(namespace, name) {
+      deps.add(dependency.endpoints(namespace, name));
+      return lookup.legacyEndpoints(namespace, name);
+    },
+    delegations(namespace) {
+      deps.add(dependency.delegations(namespace));
+      return lookup.delegations(namespace);
+    },
+  };
+}
+
+interface CachedClaims {
+  readonly claims: IngressClaims;
+  readonly deps: ReadonlySet<string>;
+  readonly hosts: ReadonlySet<string>;
+}
+
+interface HostState {
+  readonly http: VirtualHost | undefined;
+  readonly https: SecureVirtualHost | undefined;
+  readonly reports: readonly Report[];
+}
+
+interface GroupState {
+  readonly group: EndpointGroup;
+  readonly deps: ReadonlySet<string>;
+  readonly reports: readonly Report[];
+}
+
+export function createEngine(options: ResolvedOptions): Engine {
+  const index = createObjectIndex();
+  const entries = new Map<string, Entry>();
+  const secretChecks: SecretCheckCache = new WeakMap();
+
+  // Ingress claims, and who depends on what.
+  const claims = new Map<string, CachedClaims>();
+  const dependents = new Map<string, Set<string>>();
+  const hostClaimants = new Map<string, Set<string>>();
+  let classReports: Report[] = [];
+  const classSink = { report: (...args: Report) => void classReports.push(args) };
+  let served = ingressClassFilter([], options, classSink);
+
+  // Merged hosts and what the emitted virtual hosts use.
+  const hosts = new Map<string, HostState>();
+  const http = new Map<string, VirtualHost>();
+  const https = new Map<string, SecureVirtualHost>();
+  const clusterRefs = new Map<string, number>();
+  const clusters = new Map<string, Cluster>();
+  const needs = new Map<string, EndpointsNeed>();
+  const groups = new Map<string, GroupState>();
+  const groupDependents = new Map<string, Set<string>>();
+  const endpoints = new Map<string, EndpointGroup>();
+  const secretRefs = new Map<string, number>();
+  const secrets = new Map<string, TlsSecret>();
+
+  const ingressId = (view: IngressView) => `${view.meta.namespace}/${view.meta.name}`;
+
+  function dropClaims(id: string): CachedClaims | undefined {
+    const cached = claims.get(id);
+    if (cached === undefined) return undefined;
+    claims.delete(id);
+    for (const dep of cached.deps) removeFromSetMap(dependents, dep, id);
+    for (const host of cached.hosts) removeFromSetMap(hostClaimants, host, id);
+    return cached;
+  }
+
+  function evaluate(view: IngressView): CachedClaims {
+    const id = ingressId(view);
+    const deps = new Set<string>();
+    const result = served(view)
+      ? evaluateIngress(view, trackingLookup(index, deps), options, secretChecks)
+      : { ingress: view, tls: [], routes: [], clusters: new Map(), endpointNeeds: new Map(), reports: [] };
+    const hostSet = new Set<string>([...result.tls.map((c) => c.fqdn), ...result.routes.map((c) => c.fqdn)]);
+    const cached = { claims: result, deps, hosts: hostSet };
+    claims.set(id, cached);
+    for (const dep of deps) addToSetMap(dependents, dep, id);
+    for (const host of hostSet) addToSetMap(hostClaimants, host, id);
+    return cached;
+  }
+
+  function refCount<K>(map: Map<K, number>, key: K, delta: number): void {
+    const n = (map.get(key) ?? 0) + delta;
+    if (n <= 0) map.delete(key);
+    else map.set(key, n);
+  }
+
+  function vhostClusters(vhost: VirtualHost | undefined): string[] {
+    const names: string[] = [];
+    for (const route of vhost?.routes ?? []) {
+      if (route.action.kind === 'forward') for (const b of route.action.backends) names.push(b.clusterName);
+    }
+    return names;
+  }
+
+  return {
+    state: { http, https, clusters, endpoints, secrets },
+
+    reports() {
+      const out: Report[] = [...classReports];
+      for (const entry of entries.values()) out.push(...entry.parsed.reports);
+      for (const cached of claims.values()) out.push(...cached.claims.reports);
+      for (const host of hosts.values()) out.push(...host.reports);
+      for (const name of endpoints.keys()) out.push(...(groups.get(name)?.reports ?? []));
+      return out;
+    },
+
+    apply(changes) {
+      const dirtyDeps = new Set<string>();
+      const dirtyIngresses = new Set<string>();
+      let classesChanged = false;
+
+      // 1. Objects → views → index, noting what each change touches.
+      for (const change of changes) {
+        let identity: string;
+        let parsed: Parsed | undefined;
+        if (change.type === 'upsert') {
+          parsed = parseObject(change.object);
+          if (parsed === undefined) continue;
+          identity = parsed.identity;
+          const previous = entries.get(identity);
+          if (previous !== undefined && unchanged(previous.object, change.object)) continue;
+        } else {
+          identity = identityOf(change.kind, change.namespace ?? '', change.name);
+          if (!entries.has(identity))
+            identity = identityOf(change.kind, change.namespace ?? 'default', change.name);
+          if (!entries.has(identity)) continue;
+        }
+        const before = entries.get(identity)?.parsed.view;
+        const after = parsed?.view;
+        for (const view of [before, after]) {
+          if (view === undefined) continue;
+          for (const dep of dependenciesOf(view)) dirtyDeps.add(dep);
+          if (view.kind === 'Ingress') dirtyIngresses.add(ingressId(view));
+          if (view.kind === 'IngressClass') classesChanged = true;
+        }
+        if (before !== undefined) index.remove(before);
+        if (after !== undefined) index.add(after);
+        if (change.type === 'upsert' && parsed !== undefined)
+          entries.set(identity, { object: change.object, parsed });
+        else entries.delete(identity);
+      }
+
+      // 2. Which Ingresses to evaluate again.
+      if (classesChanged) {
+        classReports = [];
+        const classes = [...index.ingressClasses.values()].sort((a, b) =>
+          compareText(a.meta.name, b.meta.name),
+        );
+        served = ingressClassFilter(classes, options, classSink);
+        for (const id of index.ingresses.keys()) dirtyIngresses.add(id);
+        for (const id of claims.keys()) dirtyIngresses.add(id);
+      }
+      for (const dep of dirtyDeps) for (const id of dependents.get(dep) ?? []) dirtyIngresses.add(id);
+
+      const dirtyHosts = new Set<string>();
+      for (const id of dirtyIngresses) {
+        const old = dropClaims(id);
+        for (const host of old?.hosts ?? []) dirtyHosts.add(host);
+        const view = index.ingresses.get(id);
+        if (view === undefined) continue;
+        for (const host of evaluate(view).hosts) dirtyHosts.add(host);
+      }
+
+      // 3. Merge each touched host again, oldest Ingress first.
+      const changedHosts = new Set<string>();
+      const changedClusters = new Set<string>();
+      const changedSecrets = new Set<string>();
+      for (const fqdn of dirtyHosts) {
+        const claimants = [...(hostClaimants.get(fqdn) ?? [])]
+          .map((id) => claims.get(id)?.claims)
+          .filter((c): c is IngressClaims => c !== undefined)
+          .sort((a, b) => compareAge(a.ingress.meta, b.ingress.meta));
+        const before = hosts.get(fqdn);
+        const merged = claimants.length === 0 ? undefined : mergeHost(fqdn, claimants);
+        const next: HostState | undefined =
+          merged === undefined
+            ? undefined
+            : {
+                // Keep the previous objects when nothing changed, so later stages see identical inputs.
+                http:
+                  before?.http !== undefined && jsonEqual(before.http, merged.http)
+                    ? before.http
+                    : merged.http,
+                https:
+                  before?.https !== undefined && jsonEqual(before.https, merged.https)
+                    ? before.https
+                    : merged.https,
+                reports: merged.reports,
+              };
+        if (next === undefined) hosts.delete(fqdn);
+        else hosts.set(fqdn, next);
+        if (before?.http === next?.http && before?.https === next?.https) continue;
+        changedHosts.add(fqdn);
+        for (const name of vhostClusters(before?.http)) refCount(clusterRefs, name, -1);
+        for (const name of vhostClusters(before?.https)) refCount(clusterRefs, name, -1);
+        for (const name of vhostClusters(next?.http)) refCount(clusterRefs, name, 1);
+        for (const name of vhostClusters(next?.https)) refCount(clusterRefs, name, 1);
+        if (before?.https !== undefined) refCount(secretRefs, before.https.secretName, -1);
+        if (next?.https !== undefined) refCount(secretRefs, next.https.secretName, 1);
+        if (next?.http === undefined) http.delete(fqdn);
+        else http.set(fqdn, next.http);
+        if (next?.https === undefined) https.delete(fqdn);
+        else https.set(fqdn, next.https);
+        for (const vhost of [before?.http, before?.https, next?.http, next?.https]) {
+          for (const name of vhostClusters(vhost)) changedClusters.add(name);
+        }
+        if (before?.https !== undefined) changedSecrets.add(before.https.secretName);
+        if (next?.https !== undefined) changedSecrets.add(next.https.secretName);
+      }
+      // Definitions of what the virtual hosts use: clusters, their EDS needs, and TLS secrets.
+      const defineCluster = (name: string, cluster: Cluster, source: IngressClaims) => {
+        const current = clusters.get(name);
+        if (current === undefined || !jsonEqual(current, cluster)) {
+          clusters.set(name, cluster);
+          changedClusters.add(name);
+        }
+        if (cluster.discovery.kind === 'eds') {
+          const need = source.endpointNeeds.get(cluster.discovery.serviceName);
+          if (need !== undefined && !jsonEqual(needs.get(need.name), need)) needs.set(need.name, need);
+        }
+      };
+      const defineSecret = (secret: TlsSecret) => {
+        const current = secrets.get(secret.name);
+        if (current === undefined || !jsonEqual(current, secret)) {
+          secrets.set(secret.name, secret);
+          changedSecrets.add(secret.name);
+        }
+      };
+      // Settings of re-evaluated Ingresses may change a definition without changing any route.
+      for (const id of dirtyIngresses) {
+        const cached = claims.get(id)?.claims;
+        if (cached === undefined) continue;
+        for (const [name, cluster] of cached.clusters)
+          if (clusterRefs.has(name)) defineCluster(name, cluster, cached);
+        for (const tls of cached.tls) if (secretRefs.has(tls.secret.name)) defineSecret(tls.secret);
+      }
+      // Names a changed host now uses may be defined only by Ingresses that were not re-evaluated.
+      for (const fqdn of changedHosts) {
+        const claimants = [...(hostClaimants.get(fqdn) ?? [])].flatMap((id) => {
+          const c = claims.get(id)?.claims;
+          return c === undefined ? [] : [c];
+        });
+        for (const vhost of [http.get(fqdn), https.get(fqdn)]) {
+          for (const name of vhostClusters(vhost)) {
+            if (clusters.has(name)) continue;
+            const source = claimants.find((c) => c.clusters.has(name));
+            const cluster = source?.clusters.get(name);
+            if (source !== undefined && cluster !== undefined) defineCluster(name, cluster, source);
+          }
+        }
+        const secretName = https.get(fqdn)?.secretName;
+        if (secretName !== undefined && !secrets.has(secretName)) {
+          const tls = claimants.flatMap((c) => c.tls).find((t) => t.secret.name === secretName);
+          if (tls !== undefined) defineSecret(tls.secret);
+        }
+      }
+      for (const name of changedClusters) if (!clusterRefs.has(name)) clusters.delete(name);
+      for (const name of changedSecrets) if (!secretRefs.has(name)) secrets.delete(name);
+
+      // 4. Endpoint groups for the EDS names live clusters use.
+      const wanted = new Set<string>();
+      for (const cluster of clusters.values())
+        if (cluster.discovery.kind === 'eds') wanted.add(cluster.discovery.serviceName);
+      const changedEndpoints = new Set<string>();
+      const dirtyGroups = new Set<string>();
+      for (const dep of dirtyDeps) for (const name of groupDependents.get(dep) ?? []) dirtyGroups.add(name);
+      for (const name of [...endpoints.keys()]) {
+        if (wanted.has(name)) continue;
+        endpoints.delete(name);
+        const old = groups.get(name);
+        groups.delete(name);
+        for (const dep of old?.deps ?? []) removeFromSetMap(groupDependents, dep, name);
+        changedEndpoints.add(name);
+      }
+      for (const name of wanted) {
+        const need = needs.get(name);
+        if (need === undefined) continue;
+        const old = groups.get(name);
+        if (old !== undefined && !dirtyGroups.has(name)) continue;
+        const deps = new Set<string>();
+        const reports: Report[] = [];
+        const group = buildEndpointGroup(trackingLookup(index, deps), need, {
+          report: (...args) => void reports.push(args),
+        });
+        for (const dep of old?.deps ?? []) removeFromSetMap(groupDependents, dep, name);
+        for (const dep of deps) addToSetMap(groupDependents, dep, name);
+        const kept = old !== undefined && jsonEqual(old.group, group) ? old.group : group;
+        groups.set(name, { group: kept, deps, reports });
+        if (endpoints.get(name) !== kept) changedEndpoints.add(name);
+        endpoints.set(name, kept);
+      }
+      for (const name of needs.keys()) if (!wanted.has(name)) needs.delete(name);
+
+      const any =
+        changedHosts.size > 0 ||
+        changedClusters.size > 0 ||
+        changedEndpoints.size > 0 ||
+        changedSecrets.size > 0 ||
+        classesChanged;
+      return {
+        hosts: changedHosts,
+        clusters: changedClusters,
+        endpoints: changedEndpoints,
+        secrets: changedSecrets,
+        any,
+      };
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * The one golden-file runner. Every folder under test/golden/<area>/<case>/ with an input.yaml is a
+ * snapshot case; one with a steps/ folder is a sequence case. `UPDATE_GOLDEN=1` is the only way to
+ * write expected files; without it a missing or different file fails. See test/golden/README.md.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { type TranslateOptions, type TranslateResult, toEnvoyJson, translate } from '../../src/index.js';
+import { assertEnvoyAccepts } from '../support/pgv.js';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const update = process.env.UPDATE_GOLDEN === '1';
+const outputFiles = ['listeners', 'routes', 'clusters', 'endpoints', 'secrets'] as const;
+
+function readYaml(file: string): unknown[] {
+  return parseAllDocuments(readFileSync(file, 'utf8'))
+    .map((doc) => {
+      if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0]?.message}`);
+      return doc.toJS() as unknown;
+    })
+    .filter((doc) => doc !== null && doc !== undefined);
+}
+
+function readOptions(dir: string): TranslateOptions | undefined {
+  const file = join(dir, 'options.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as TranslateOptions) : undefined;
+}
+
+/** The expected files of one translation, as text. */
+function render(result: TranslateResult): Record<string, string> {
+  const json = toEnvoyJson(result.resources, { redactPrivateKeys: true });
+  const files: Record<string, string> = {};
+  for (const kind of outputFiles) files[`${kind}.json`] = `${JSON.stringify(json[kind], null, 2)}\n`;
+  files['diagnostics.json'] = `${JSON.stringify(result.diagnostics, null, 2)}\n`;
+  return files;
+}
+
+/** Compares (or, when updating, writes) the files of `dir`; stale .json files are removed on update. */
+function checkFiles(dir: string, files: Record<string, string>): void {
+  if (update) {
+    mkdirSync(dir, { recursive: true });
+    for (const name of readdirSync(dir)) {
+      if (name.endsWith('.json') && name !== 'options.json' && !(name in files)) rmSync(join(dir, name));
+    }
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    return;
+  }
+  for (const [name, text] of Object.entries(files)) {
+    const file = join(dir, name);
+    if (!existsSync(file)) throw new Error(`${relative(root, file)} is missing; run UPDATE_GOLDEN=1 npm test and review it`);
+    expect(text, relative(root, file)).toBe(readFileSync(file, 'utf8'));
+  }
+}
+
+function caseDirs(): string[] {
+  const dirs: string[] = [];
+  for (const area of readdirSync(root).sort()) {
+    const areaDir = join(root, area);
+    if (!statSync(areaDir).isDirectory()) continue;
+    for (const name of readdirSync(areaDir).sort()) {
+      const dir = join(areaDir, name);
+      if (statSync(dir).isDirectory()) dirs.push(dir);
+    }
+  }
+  return dirs;
+}
+
+/** A step document `{ delete: { kind, namespace, name } }` removes an object; any other document upserts. */
+function applyStep(objects: Map<string, unknown>, docs: unknown[]): void {
+  for (const doc of docs) {
+    const record = doc as { delete?: { kind: string; namespace?: string; name: string }; kind?: string; metadata?: { namespace?: string; name?: string } };
+    if (record.delete !== undefined) {
+      const id = `${record.delete.kind}/${record.delete.namespace ?? ''}/${record.delete.name}`;
+      if (!objects.delete(id)) throw new Error(`step deletes ${id}, which does not exist`);
+      continue;
+    }
+    objects.set(`${record.kind}/${record.metadata?.namespace ?? ''}/${record.metadata?.name}`, doc);
+  }
+}
+
+const cases = caseDirs();
+
+describe('golden cases', () => {
+  it('exist', () => {
+    expect(cases.length).toBeGreaterThan(0);
+  });
+  for (const dir of cases) {
+    const name = relative(root, dir);
+    const stepsDir = join(dir, 'steps');
+    if (existsSync(stepsDir)) {
+      it(`${name} (sequence)`, () => {
+        const options = readOptions(dir);
+        const objects = new Map<string, unknown>();
+        const steps = readdirSync(stepsDir).filter((f) => f.endsWith('.yaml')).sort();
+        expect(steps.length, `${name} needs at least two steps`).toBeGreaterThan(1);
+        for (const step of steps) {
+          applyStep(objects, readYaml(join(stepsDir, step)));
+          const result = translate([...objects.values()], options);
+          assertEnvoyAccepts(result.resources);
+          checkFiles(join(stepsDir, step.replace(/\.yaml$/, '')), render(result));
+        }
+      });
+    } else {
+      it(name, () => {
+        const input = join(dir, 'input.yaml');
+        expect(existsSync(input), `${name}/input.yaml`).toBe(true);
+        const objects = readYaml(input);
+        const options = readOptions(dir);
+        const result = translate(objects, options);
+        assertEnvoyAccepts(result.resources);
+        checkFiles(dir, render(result));
+        // Order independence, checked on every golden input too.
+        const reversed = translate([...objects].reverse(), options);
+        expect(render(reversed)).toEqual(render(result));
+      });
+    }
+  }
+});
