@@ -22,7 +22,8 @@ export interface BootstrapOptions {
   readonly adminPort?: number;
 }
 
-const hcmType = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const hcmType =
+  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const tlsContextTypes: ReadonlySet<string> = new Set([
   'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
   'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
@@ -109,7 +110,8 @@ class Rewriter {
     const cluster = this.rewrite(value);
     if (!isRecord(cluster) || cluster.type !== 'EDS') return cluster;
     const serviceName = stringField(cluster.edsClusterConfig, 'serviceName');
-    const name = serviceName !== undefined && serviceName !== '' ? serviceName : (stringField(cluster, 'name') ?? '');
+    const name =
+      serviceName !== undefined && serviceName !== '' ? serviceName : (stringField(cluster, 'name') ?? '');
     const assignment = canonical(this.assignments.get(name) ?? { clusterName: name });
     delete cluster.edsClusterConfig;
     cluster.type = allAddressesAreIps(assignment) ? 'STATIC' : 'STRICT_DNS';

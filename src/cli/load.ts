@@ -4,8 +4,11 @@
  * Accepted input: YAML streams (`---` separated, empty documents skipped) and JSON (one object, an
  * array, or a `List`/`*List` with `items`, as `kubectl get -o json` prints it). Lists are flattened
  * recursively. A document that does not parse is reported and skipped; the others still load.
+ *
+ * Also parseOptionsJson(), for the CLI's `--options FILE`.
  */
 import { parseAllDocuments } from 'yaml';
+import type { TranslateOptions } from '../options.js';
 
 export interface LoadResult {
   /** Every object found, in input order. */
@@ -30,7 +33,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
+  const type = typeof value;
+  return type === 'object' || type === 'undefined' ? `an ${type}` : `a ${type}`;
 }
 
 function firstLine(text: string): string {
@@ -87,7 +91,11 @@ class Collector {
     const impliedKind = itemKind(String(kind));
     items.forEach((item, i) => {
       let filled = item;
-      if (impliedKind !== undefined && isRecord(item) && (item.kind === undefined || item.apiVersion === undefined)) {
+      if (
+        impliedKind !== undefined &&
+        isRecord(item) &&
+        (item.kind === undefined || item.apiVersion === undefined)
+      ) {
         filled = { ...item };
         if (item.kind === undefined) Object.assign(filled, { kind: impliedKind });
         if (item.apiVersion === undefined && typeof apiVersion === 'string') {
@@ -155,4 +163,108 @@ export function parseManifests(text: string, source: string): LoadResult {
     collector.add(value, where, 0);
   });
   return { objects: collector.objects, errors: collector.errors };
+}
+
+/** Checks one value; returns the problem (`' must be …'`, or `'.field must be …'` for nested ones). */
+type Check = (value: unknown) => string | undefined;
+
+const isString: Check = (v) => (typeof v === 'string' ? undefined : ' must be a string');
+const isNumber: Check = (v) => (typeof v === 'number' ? undefined : ' must be a number');
+const isBoolean: Check = (v) => (typeof v === 'boolean' ? undefined : ' must be a boolean');
+const isStringArray: Check = (v) =>
+  Array.isArray(v) && v.every((s) => typeof s === 'string') ? undefined : ' must be an array of strings';
+
+function oneOf(...allowed: string[]): Check {
+  return (v) =>
+    typeof v === 'string' && allowed.includes(v)
+      ? undefined
+      : ` must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`;
+}
+
+function shape(fields: Readonly<Record<string, Check>>, required: readonly string[] = []): Check {
+  return (v) => {
+    if (!isRecord(v)) return ' must be an object';
+    for (const key of required) if (!(key in v)) return `.${key} is required`;
+    for (const [key, inner] of Object.entries(v)) {
+      const check = fields[key];
+      if (check === undefined) return ` has unknown field ${JSON.stringify(key)}`;
+      const problem = check(inner);
+      if (problem !== undefined) return `.${key}${problem}`;
+    }
+    return undefined;
+  };
+}
+
+/** An object whose `kind` picks the shape of its other fields. */
+function tagged(variants: Readonly<Record<string, Readonly<Record<string, Check>>>>): Check {
+  return (v) => {
+    if (!isRecord(v)) return ' must be an object';
+    const kind = typeof v.kind === 'string' ? variants[v.kind] : undefined;
+    if (kind === undefined) return `.kind${oneOf(...Object.keys(variants))(v.kind)}`;
+    return shape({ ...kind, kind: isString }, Object.keys(kind))(v);
+  };
+}
+
+const listenerAddress = shape({ address: isString, port: isNumber });
+
+/**
+ * The type of each TranslateOptions field. Values (ranges, TLS version order) are checked by
+ * translate()'s own option resolution.
+ */
+const optionChecks = {
+  http: listenerAddress,
+  https: listenerAddress,
+  configSource: tagged({ ads: {}, grpc: { clusterName: isString } }),
+  connectTimeoutMs: isNumber,
+  tls: shape({
+    minimumProtocolVersion: oneOf('1.2', '1.3'),
+    maximumProtocolVersion: oneOf('1.2', '1.3'),
+    cipherSuites: isStringArray,
+  }),
+  ingressClassNames: isStringArray,
+  ingressClassController: isString,
+  enableExternalNameService: isBoolean,
+  accessLog: tagged({ file: { path: isString }, stdout: {}, stderr: {}, disabled: {} }),
+  useProxyProtocol: isBoolean,
+  mergeSlashes: isBoolean,
+  compression: isBoolean,
+  maxRegexProgramSize: isNumber,
+} satisfies Partial<Record<keyof TranslateOptions, Check>>;
+
+export interface OptionsResult {
+  readonly options: TranslateOptions;
+  /** Problems that make the file unusable. */
+  readonly errors: string[];
+  /** Fields this version does not know; they are passed through to translate() unchecked. */
+  readonly warnings: string[];
+}
+
+/** Parses a JSON file of TranslateOptions, checking the type of every known field. */
+export function parseOptionsJson(text: string, source: string): OptionsResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  } catch (error) {
+    return { options: {}, errors: [`${source}: not valid JSON: ${errorMessage(error)}`], warnings: [] };
+  }
+  if (!isRecord(value)) {
+    return {
+      options: {},
+      errors: [`${source}: expected a JSON object, got ${describe(value)}`],
+      warnings: [],
+    };
+  }
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const checks: Readonly<Record<string, Check>> = optionChecks;
+  for (const [key, inner] of Object.entries(value)) {
+    const check = checks[key];
+    if (check === undefined) {
+      warnings.push(`${source}: unknown option ${JSON.stringify(key)}`);
+      continue;
+    }
+    const problem = check(inner);
+    if (problem !== undefined) errors.push(`${source}: ${key}${problem}`);
+  }
+  return { options: value, errors, warnings };
 }
