@@ -1,6 +1,9 @@
 // Post-processing of ts-proto output in src/xds-types (run by `npm run gen:xds` after `buf generate`).
 //  1. Patch Duration.toJSON: with useOptionals=all the fields are optional, and ts-proto 2.18 reads
 //     them without a default (type error, and a TypeError at run time when nanos is omitted).
+//  1b. Make encode() canonical: ts-proto writes map entries in object insertion order, so equal
+//     messages could encode differently; sorting the entries by key makes bytes a function of
+//     content (resource versions hash these bytes).
 //  2. Delete annotation-only modules (validate, udpa/xds/envoy annotations, descriptor) that no other
 //     generated module imports.
 //  3. Write registry.ts, which imports every module so that every type is in messageTypeRegistry
@@ -41,6 +44,19 @@ const patchedBody = body
   .replaceAll('message.nanos', 'nanos')
   .replace('{\n', '{\n    const seconds = message.seconds ?? 0;\n    const nanos = message.nanos ?? 0;\n');
 writeFileSync(durationFile, durationText.slice(0, toJsonStart) + patchedBody + durationText.slice(toJsonEnd));
+
+// 1b. Sorted map entries in encode().
+const mapEncode = /globalThis\.Object\.entries\((message\.\w+) \|\| \{\}\)\.forEach\(/g;
+let mapFields = 0;
+for (const file of walk(outDir, (f) => f.endsWith('.ts'))) {
+  const text = readFileSync(file, 'utf8');
+  const patched = text.replace(mapEncode, (_m, field) => {
+    mapFields++;
+    return `globalThis.Object.entries(${field} || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(`;
+  });
+  if (patched !== text) writeFileSync(file, patched);
+}
+if (mapFields === 0) throw new Error('postgen: no map encoders found; check the ts-proto version');
 
 // 2. Delete annotation-only modules that nothing imports.
 const annotationDirs = ['validate/', 'udpa/annotations/', 'xds/annotations/', 'envoy/annotations/'];
@@ -118,6 +134,7 @@ const manifest = {
   patches: [
     'build/proto-overlay/validate/validate.proto: StringRules.ignore_empty added (scripts/prepare-protos.mjs)',
     'google/protobuf/duration.ts: toJSON defaults missing seconds/nanos to 0',
+    'every map field: encode() writes entries sorted by key (canonical bytes)',
     'annotation-only modules removed; registry.ts added',
   ],
   modules: modules.length,

@@ -123,7 +123,7 @@ export const Struct: MessageFns<Struct, "google.protobuf.Struct"> & StructWrappe
   $type: "google.protobuf.Struct" as const,
 
   encode(message: Struct, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    globalThis.Object.entries(message.fields || {}).forEach(([key, value]: [string, any | undefined]) => {
+    globalThis.Object.entries(message.fields || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, any | undefined]) => {
       if (value !== undefined) {
         Struct_FieldsEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
       }

@@ -34,7 +34,7 @@ export const ContextParams: MessageFns<ContextParams, "xds.core.v3.ContextParams
   $type: "xds.core.v3.ContextParams" as const,
 
   encode(message: ContextParams, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    globalThis.Object.entries(message.params || {}).forEach(([key, value]: [string, string]) => {
+    globalThis.Object.entries(message.params || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, string]) => {
       ContextParams_ParamsEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
     });
     return writer;

@@ -2095,7 +2095,7 @@ export const Cluster: MessageFns<Cluster, "envoy.config.cluster.v3.Cluster"> = {
     if (message.http2ProtocolOptions !== undefined) {
       Http2ProtocolOptions.encode(message.http2ProtocolOptions, writer.uint32(114).fork()).join();
     }
-    globalThis.Object.entries(message.typedExtensionProtocolOptions || {}).forEach(([key, value]: [string, Any]) => {
+    globalThis.Object.entries(message.typedExtensionProtocolOptions || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, Any]) => {
       Cluster_TypedExtensionProtocolOptionsEntry.encode({ key: key as any, value }, writer.uint32(290).fork()).join();
     });
     if (message.dnsRefreshRate !== undefined) {

@@ -1295,7 +1295,7 @@ export const Node: MessageFns<Node, "envoy.config.core.v3.Node"> = {
     if (message.metadata !== undefined) {
       Struct.encode(Struct.wrap(message.metadata), writer.uint32(26).fork()).join();
     }
-    globalThis.Object.entries(message.dynamicParameters || {}).forEach(([key, value]: [string, ContextParams]) => {
+    globalThis.Object.entries(message.dynamicParameters || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, ContextParams]) => {
       Node_DynamicParametersEntry.encode({ key: key as any, value }, writer.uint32(98).fork()).join();
     });
     if (message.locality !== undefined) {
@@ -1711,14 +1711,14 @@ export const Metadata: MessageFns<Metadata, "envoy.config.core.v3.Metadata"> = {
   $type: "envoy.config.core.v3.Metadata" as const,
 
   encode(message: Metadata, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    globalThis.Object.entries(message.filterMetadata || {}).forEach(
+    globalThis.Object.entries(message.filterMetadata || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(
       ([key, value]: [string, { [key: string]: any } | undefined]) => {
         if (value !== undefined) {
           Metadata_FilterMetadataEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
         }
       },
     );
-    globalThis.Object.entries(message.typedFilterMetadata || {}).forEach(([key, value]: [string, Any]) => {
+    globalThis.Object.entries(message.typedFilterMetadata || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, Any]) => {
       Metadata_TypedFilterMetadataEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
     });
     return writer;

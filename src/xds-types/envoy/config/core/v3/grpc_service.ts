@@ -2196,7 +2196,7 @@ export const GrpcService_GoogleGrpc_ChannelArgs: MessageFns<
   $type: "envoy.config.core.v3.GrpcService.GoogleGrpc.ChannelArgs" as const,
 
   encode(message: GrpcService_GoogleGrpc_ChannelArgs, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    globalThis.Object.entries(message.args || {}).forEach(
+    globalThis.Object.entries(message.args || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(
       ([key, value]: [string, GrpcService_GoogleGrpc_ChannelArgs_Value]) => {
         GrpcService_GoogleGrpc_ChannelArgs_ArgsEntry.encode({ key: key as any, value }, writer.uint32(10).fork())
           .join();

@@ -161,7 +161,7 @@ export const ClusterLoadAssignment: MessageFns<
         LocalityLbEndpoints.encode(v!, writer.uint32(18).fork()).join();
       }
     }
-    globalThis.Object.entries(message.namedEndpoints || {}).forEach(([key, value]: [string, Endpoint]) => {
+    globalThis.Object.entries(message.namedEndpoints || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, Endpoint]) => {
       ClusterLoadAssignment_NamedEndpointsEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
     });
     if (message.policy !== undefined) {

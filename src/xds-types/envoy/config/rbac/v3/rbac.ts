@@ -514,7 +514,7 @@ export const RBAC: MessageFns<RBAC, "envoy.config.rbac.v3.RBAC"> = {
     if (message.action !== undefined && message.action !== 0) {
       writer.uint32(8).int32(message.action);
     }
-    globalThis.Object.entries(message.policies || {}).forEach(([key, value]: [string, Policy]) => {
+    globalThis.Object.entries(message.policies || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, Policy]) => {
       RBAC_PoliciesEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
     });
     if (message.auditLoggingOptions !== undefined) {

@@ -282,7 +282,7 @@ export const RouteConfiguration: MessageFns<RouteConfiguration, "envoy.config.ro
     ) {
       writer.uint32(120).bool(message.ignorePathParametersInPathMatching);
     }
-    globalThis.Object.entries(message.typedPerFilterConfig || {}).forEach(([key, value]: [string, Any]) => {
+    globalThis.Object.entries(message.typedPerFilterConfig || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, Any]) => {
       RouteConfiguration_TypedPerFilterConfigEntry.encode({ key: key as any, value }, writer.uint32(130).fork()).join();
     });
     if (message.metadata !== undefined) {

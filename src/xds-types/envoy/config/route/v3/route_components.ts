@@ -3061,7 +3061,7 @@ export const VirtualHost: MessageFns<VirtualHost, "envoy.config.route.v3.Virtual
     if (message.cors !== undefined) {
       CorsPolicy.encode(message.cors, writer.uint32(66).fork()).join();
     }
-    globalThis.Object.entries(message.typedPerFilterConfig || {}).forEach(([key, value]: [string, Any]) => {
+    globalThis.Object.entries(message.typedPerFilterConfig || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, Any]) => {
       VirtualHost_TypedPerFilterConfigEntry.encode({ key: key as any, value }, writer.uint32(122).fork()).join();
     });
     if (message.includeRequestAttemptCount !== undefined && message.includeRequestAttemptCount !== false) {
@@ -3862,7 +3862,7 @@ export const Route: MessageFns<Route, "envoy.config.route.v3.Route"> = {
     if (message.decorator !== undefined) {
       Decorator.encode(message.decorator, writer.uint32(42).fork()).join();
     }
-    globalThis.Object.entries(message.typedPerFilterConfig || {}).forEach(([key, value]: [string, Any]) => {
+    globalThis.Object.entries(message.typedPerFilterConfig || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, Any]) => {
       Route_TypedPerFilterConfigEntry.encode({ key: key as any, value }, writer.uint32(106).fork()).join();
     });
     if (message.requestHeadersToAdd !== undefined && message.requestHeadersToAdd.length !== 0) {
@@ -4585,7 +4585,7 @@ export const WeightedCluster_ClusterWeight: MessageFns<
         writer.uint32(50).string(v!);
       }
     }
-    globalThis.Object.entries(message.typedPerFilterConfig || {}).forEach(([key, value]: [string, Any]) => {
+    globalThis.Object.entries(message.typedPerFilterConfig || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, Any]) => {
       WeightedCluster_ClusterWeight_TypedPerFilterConfigEntry.encode(
         { key: key as any, value },
         writer.uint32(82).fork(),

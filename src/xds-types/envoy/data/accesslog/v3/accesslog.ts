@@ -1318,10 +1318,10 @@ export const AccessLogCommon: MessageFns<AccessLogCommon, "envoy.data.accesslog.
     if (message.downstreamDirectRemoteAddress !== undefined) {
       Address.encode(message.downstreamDirectRemoteAddress, writer.uint32(162).fork()).join();
     }
-    globalThis.Object.entries(message.filterStateObjects || {}).forEach(([key, value]: [string, Any]) => {
+    globalThis.Object.entries(message.filterStateObjects || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, Any]) => {
       AccessLogCommon_FilterStateObjectsEntry.encode({ key: key as any, value }, writer.uint32(170).fork()).join();
     });
-    globalThis.Object.entries(message.customTags || {}).forEach(([key, value]: [string, string]) => {
+    globalThis.Object.entries(message.customTags || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, string]) => {
       AccessLogCommon_CustomTagsEntry.encode({ key: key as any, value }, writer.uint32(178).fork()).join();
     });
     if (message.duration !== undefined) {
@@ -3497,7 +3497,7 @@ export const HTTPRequestProperties: MessageFns<HTTPRequestProperties, "envoy.dat
       if (message.requestBodyBytes !== undefined && message.requestBodyBytes !== 0) {
         writer.uint32(96).uint64(message.requestBodyBytes);
       }
-      globalThis.Object.entries(message.requestHeaders || {}).forEach(([key, value]: [string, string]) => {
+      globalThis.Object.entries(message.requestHeaders || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, string]) => {
         HTTPRequestProperties_RequestHeadersEntry.encode({ key: key as any, value }, writer.uint32(106).fork()).join();
       });
       if (message.upstreamHeaderBytesSent !== undefined && message.upstreamHeaderBytesSent !== 0) {
@@ -3952,10 +3952,10 @@ export const HTTPResponseProperties: MessageFns<
     if (message.responseBodyBytes !== undefined && message.responseBodyBytes !== 0) {
       writer.uint32(24).uint64(message.responseBodyBytes);
     }
-    globalThis.Object.entries(message.responseHeaders || {}).forEach(([key, value]: [string, string]) => {
+    globalThis.Object.entries(message.responseHeaders || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, string]) => {
       HTTPResponseProperties_ResponseHeadersEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
     });
-    globalThis.Object.entries(message.responseTrailers || {}).forEach(([key, value]: [string, string]) => {
+    globalThis.Object.entries(message.responseTrailers || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, string]) => {
       HTTPResponseProperties_ResponseTrailersEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
     });
     if (message.responseCodeDetails !== undefined && message.responseCodeDetails !== "") {

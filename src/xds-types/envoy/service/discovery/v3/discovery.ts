@@ -496,7 +496,7 @@ export const ResourceLocator: MessageFns<ResourceLocator, "envoy.service.discove
     if (message.name !== undefined && message.name !== "") {
       writer.uint32(10).string(message.name);
     }
-    globalThis.Object.entries(message.dynamicParameters || {}).forEach(([key, value]: [string, string]) => {
+    globalThis.Object.entries(message.dynamicParameters || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, string]) => {
       ResourceLocator_DynamicParametersEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
     });
     return writer;
@@ -1235,7 +1235,7 @@ export const DeltaDiscoveryRequest: MessageFns<
         ResourceLocator.encode(v!, writer.uint32(74).fork()).join();
       }
     }
-    globalThis.Object.entries(message.initialResourceVersions || {}).forEach(([key, value]: [string, string]) => {
+    globalThis.Object.entries(message.initialResourceVersions || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, string]) => {
       DeltaDiscoveryRequest_InitialResourceVersionsEntry.encode({ key: key as any, value }, writer.uint32(42).fork())
         .join();
     });

@@ -480,10 +480,10 @@ export const CheckedExpr: MessageFns<CheckedExpr, "google.api.expr.v1alpha1.Chec
   $type: "google.api.expr.v1alpha1.CheckedExpr" as const,
 
   encode(message: CheckedExpr, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    globalThis.Object.entries(message.referenceMap || {}).forEach(([key, value]: [string, Reference]) => {
+    globalThis.Object.entries(message.referenceMap || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, Reference]) => {
       CheckedExpr_ReferenceMapEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
     });
-    globalThis.Object.entries(message.typeMap || {}).forEach(([key, value]: [string, Type]) => {
+    globalThis.Object.entries(message.typeMap || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, Type]) => {
       CheckedExpr_TypeMapEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
     });
     if (message.sourceInfo !== undefined) {

@@ -1851,10 +1851,10 @@ export const SourceInfo: MessageFns<SourceInfo, "google.api.expr.v1alpha1.Source
       }
       writer.join();
     }
-    globalThis.Object.entries(message.positions || {}).forEach(([key, value]: [string, number]) => {
+    globalThis.Object.entries(message.positions || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, number]) => {
       SourceInfo_PositionsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
     });
-    globalThis.Object.entries(message.macroCalls || {}).forEach(([key, value]: [string, Expr]) => {
+    globalThis.Object.entries(message.macroCalls || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, Expr]) => {
       SourceInfo_MacroCallsEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
     });
     return writer;

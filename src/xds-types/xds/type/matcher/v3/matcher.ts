@@ -1153,7 +1153,7 @@ export const Matcher_MatcherTree_MatchMap: MessageFns<
   $type: "xds.type.matcher.v3.Matcher.MatcherTree.MatchMap" as const,
 
   encode(message: Matcher_MatcherTree_MatchMap, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    globalThis.Object.entries(message.map || {}).forEach(([key, value]: [string, Matcher_OnMatch]) => {
+    globalThis.Object.entries(message.map || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, Matcher_OnMatch]) => {
       Matcher_MatcherTree_MatchMap_MapEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
     });
     return writer;

@@ -1888,7 +1888,7 @@ export const CheckSettings: MessageFns<CheckSettings, "envoy.extensions.filters.
   $type: "envoy.extensions.filters.http.ext_authz.v3.CheckSettings" as const,
 
   encode(message: CheckSettings, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    globalThis.Object.entries(message.contextExtensions || {}).forEach(([key, value]: [string, string]) => {
+    globalThis.Object.entries(message.contextExtensions || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, string]) => {
       CheckSettings_ContextExtensionsEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
     });
     if (message.disableRequestBodyBuffering !== undefined && message.disableRequestBodyBuffering !== false) {

@@ -2590,7 +2590,7 @@ export const FilterStateRule: MessageFns<
     if (message.name !== undefined && message.name !== "") {
       writer.uint32(10).string(message.name);
     }
-    globalThis.Object.entries(message.requires || {}).forEach(([key, value]: [string, JwtRequirement]) => {
+    globalThis.Object.entries(message.requires || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, JwtRequirement]) => {
       FilterStateRule_RequiresEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
     });
     return writer;
@@ -2810,7 +2810,7 @@ export const JwtAuthentication: MessageFns<
   $type: "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication" as const,
 
   encode(message: JwtAuthentication, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    globalThis.Object.entries(message.providers || {}).forEach(([key, value]: [string, JwtProvider]) => {
+    globalThis.Object.entries(message.providers || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, JwtProvider]) => {
       JwtAuthentication_ProvidersEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
     });
     if (message.rules !== undefined && message.rules.length !== 0) {
@@ -2824,7 +2824,7 @@ export const JwtAuthentication: MessageFns<
     if (message.bypassCorsPreflight !== undefined && message.bypassCorsPreflight !== false) {
       writer.uint32(32).bool(message.bypassCorsPreflight);
     }
-    globalThis.Object.entries(message.requirementMap || {}).forEach(([key, value]: [string, JwtRequirement]) => {
+    globalThis.Object.entries(message.requirementMap || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, JwtRequirement]) => {
       JwtAuthentication_RequirementMapEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
     });
     if (message.stripFailureResponse !== undefined && message.stripFailureResponse !== false) {

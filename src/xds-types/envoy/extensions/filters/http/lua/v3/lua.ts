@@ -113,7 +113,7 @@ export const Lua: MessageFns<Lua, "envoy.extensions.filters.http.lua.v3.Lua"> = 
     if (message.inlineCode !== undefined && message.inlineCode !== "") {
       writer.uint32(10).string(message.inlineCode);
     }
-    globalThis.Object.entries(message.sourceCodes || {}).forEach(([key, value]: [string, DataSource]) => {
+    globalThis.Object.entries(message.sourceCodes || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([key, value]: [string, DataSource]) => {
       Lua_SourceCodesEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
     });
     if (message.defaultSourceCode !== undefined) {
