@@ -7,7 +7,7 @@
 /** Every diagnostic code, with its severity. `error`: something was left out of the output. */
 export const diagnosticCodes = {
   InvalidObject: 'error',
-  InvalidField: 'warning',
+  InvalidField: 'error',
   DuplicateObject: 'error',
   MultipleDefaultIngressClasses: 'warning',
   InvalidHostname: 'error',

@@ -32,3 +32,5 @@ export { fromEnvoyJson, resourceKinds, resourceName, toEnvoyJson, typeUrls } fro
 export type { ObjectStatus, TranslateResult } from './translate/translate.js';
 export { translate, translateOrThrow } from './translate/translate.js';
 export { packAny, typeUrlOf } from './translate/xds/any.js';
+export type { ObjectChange, Translator, TranslatorUpdate } from './translator.js';
+export { createTranslator } from './translator.js';

@@ -101,7 +101,15 @@ export interface Cluster {
   readonly circuitBreakers: CircuitBreakers | undefined;
   readonly discovery:
     | { readonly kind: 'eds'; readonly serviceName: string }
-    | { readonly kind: 'dns'; readonly host: string; readonly port: number };
+    /** An ExternalName Service: resolved by DNS, with the load assignment named like its EDS name. */
+    | {
+        readonly kind: 'dns';
+        readonly host: string;
+        readonly port: number;
+        readonly loadAssignmentName: string;
+      };
+  /** TLS server name for upstream TLS; part of the cluster name's hash. */
+  readonly sni: string | undefined;
 }
 
 export interface Endpoint {

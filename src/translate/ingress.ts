@@ -167,7 +167,7 @@ function pathMatch(ctx: Context, ingress: IngressView, entry: IngressPathView): 
         }
         return { kind: 'prefix', value };
       }
-      const regex = `^${value}`;
+      const regex = value.startsWith('^') ? value : `^${value}`;
       const problem = regexProblem(regex, ctx.options.maxRegexProgramSize);
       if (problem !== undefined) {
         ctx.sink.report('InvalidRegex', ref, at, `"${value}" ${problem}`);

@@ -43,11 +43,15 @@ export function tlsKeypairProblem(certificate: string, privateKey: string): stri
   const keys = blocks.filter((b) => keyTypes.has(b.type));
   if (blocks.length !== keys.length) return 'tls.key holds a PEM block that is not a private key';
   if (keys.length !== 1) return `tls.key must hold exactly one private key, found ${keys.length}`;
+  let key: ReturnType<typeof createPrivateKey>;
   try {
-    createPrivateKey((keys[0] as PemBlock).text);
+    key = createPrivateKey((keys[0] as PemBlock).text);
   } catch {
     return 'the private key in tls.key cannot be parsed';
   }
+  // Envoy refuses a certificate whose key does not match, which would fail the whole listener.
+  if (!leaf.checkPrivateKey(key))
+    return 'the private key in tls.key does not belong to the certificate in tls.crt';
   return undefined;
 }
 

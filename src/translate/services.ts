@@ -112,7 +112,8 @@ export function createServiceResolver(
       }
       const port =
         backendPort.kind === 'number'
-          ? service.ports.find((p) => p.port === backendPort.number)
+          ? (service.ports.find((p) => p.port === backendPort.number && p.protocol === 'TCP') ??
+            service.ports.find((p) => p.port === backendPort.number))
           : service.ports.find((p) => p.name === backendPort.name);
       const wanted = backendPort.kind === 'number' ? String(backendPort.number) : `"${backendPort.name}"`;
       if (port === undefined) {
@@ -130,6 +131,7 @@ export function createServiceResolver(
       }
       const protocol = upstreamProtocol(service, port);
       let discovery: Cluster['discovery'];
+      const eds = endpointsName(namespace, serviceName, port.name);
       if (service.type === 'ExternalName') {
         if (!options.enableExternalNameService) {
           sink.report(
@@ -151,18 +153,29 @@ export function createServiceResolver(
           );
           return undefined;
         }
-        discovery = { kind: 'dns', host: host.endsWith('.') ? host.slice(0, -1) : host, port: port.port };
+        discovery = {
+          kind: 'dns',
+          host: host.endsWith('.') ? host.slice(0, -1) : host,
+          port: port.port,
+          loadAssignmentName: eds,
+        };
       } else {
-        const eds = endpointsName(namespace, serviceName, port.name);
         discovery = { kind: 'eds', serviceName: eds };
         if (!endpointNeeds.has(eds))
           endpointNeeds.set(eds, { name: eds, namespace, service: serviceName, port });
       }
+      // Upstream TLS to an external host names it in SNI; like Contour, the SNI is part of the hash.
+      const sni =
+        discovery.kind === 'dns' && (protocol === 'tls' || protocol === 'h2') ? discovery.host : undefined;
       const cluster: Cluster = {
-        name: clusterName(namespace, serviceName, port.port, { protocol }),
+        name: clusterName(namespace, serviceName, port.port, {
+          protocol,
+          ...(sni !== undefined ? { sni } : {}),
+        }),
         statName: clusterStatName(namespace, serviceName, port.port),
         service: { namespace, name: serviceName, port: port.port },
         protocol,
+        sni,
         circuitBreakers: circuitBreakers(service, sink),
         discovery,
       };

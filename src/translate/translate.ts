@@ -8,7 +8,8 @@ import type { Ir } from '../model/ir.js';
 import { canonicalJson, compareText, parseObject } from '../model/snapshot.js';
 import { type ResolvedOptions, resolveOptions, type TranslateOptions } from '../options.js';
 import type { XdsResources } from '../resources.js';
-import { createEngine, type EngineState, type ObjectChange } from './engine.js';
+import { createTranslatorWith } from '../translator.js';
+import type { EngineState, ObjectChange } from './engine.js';
 import { httpRouteConfigName, httpsRouteConfigName } from './names.js';
 import { buildCluster } from './xds/cluster.js';
 import { buildClusterLoadAssignment } from './xds/endpoint.js';
@@ -119,14 +120,10 @@ export function buildResources(ir: Ir, options: ResolvedOptions): XdsResources {
 export function translate(objects: Iterable<unknown>, options?: TranslateOptions): TranslateResult {
   const resolved = resolveOptions(options);
   const sink = createDiagnosticSink();
-  const engine = createEngine(resolved);
-  engine.apply(deduplicate(objects, sink));
-  for (const report of engine.reports()) sink.report(...report);
-  return {
-    resources: buildResources(irOf(engine.state), resolved),
-    diagnostics: sortDiagnostics(sink.list),
-    statuses: [],
-  };
+  const update = createTranslatorWith(resolved, { eagerDiff: false }).apply(deduplicate(objects, sink));
+  const diagnostics =
+    sink.list.length === 0 ? update.diagnostics : sortDiagnostics([...sink.list, ...update.diagnostics]);
+  return { resources: update.resources, diagnostics, statuses: [] };
 }
 
 /** Like translate(), but throws listing every error-severity diagnostic. For tests and scripts. */

@@ -1,6 +1,15 @@
 import type { DiagnosticSink } from '../../diagnostics.js';
 import { type Meta, parseMeta } from './meta.js';
-import { field, type Reader, readArray, readBoolean, readInteger, readRecord, readString } from './read.js';
+import {
+  field,
+  type Reader,
+  readArray,
+  readBoolean,
+  readInteger,
+  readOptionalString,
+  readRecord,
+  readString,
+} from './read.js';
 
 export interface EndpointPortView {
   /** '' when unnamed. */
@@ -46,10 +55,13 @@ function parsePorts(r: Reader, value: unknown, path: (string | number)[]): Endpo
   readArray(r, value, path).forEach((entry, i) => {
     const p = [...path, i];
     if (readRecord(r, entry, p) === undefined) return;
+    const name = readOptionalString(r, field(entry, 'name'), [...p, 'name'], 63);
+    const protocol = readOptionalString(r, field(entry, 'protocol'), [...p, 'protocol'], 16);
+    if (name === 'invalid' || protocol === 'invalid') return;
     ports.push({
-      name: readString(r, field(entry, 'name'), [...p, 'name'], 63) ?? '',
+      name: name.value ?? '',
       port: readInteger(r, field(entry, 'port'), [...p, 'port'], 1, 65535),
-      protocol: readString(r, field(entry, 'protocol'), [...p, 'protocol'], 16) ?? 'TCP',
+      protocol: protocol.value ?? 'TCP',
     });
   });
   return ports;

@@ -89,7 +89,18 @@ export function parseIngress(object: unknown, sink: DiagnosticSink): IngressView
   readArray(r, spec.rules, ['spec', 'rules']).forEach((rule, i) => {
     const path: FieldPath = ['spec', 'rules', i];
     if (readRecord(r, rule, path) === undefined) return;
-    const host = readString(r, field(rule, 'host'), [...path, 'host'], 253) ?? '';
+    const rawHost = field(rule, 'host');
+    const host = readString(r, rawHost, [...path, 'host'], 253);
+    if (host === undefined && rawHost !== undefined && rawHost !== null) {
+      // A host that cannot be read must not widen the rule to every host.
+      r.sink.report(
+        'InvalidHostname',
+        r.ref,
+        [...path, 'host'],
+        'host is not a string of at most 253 characters; rule skipped',
+      );
+      return;
+    }
     const http = readRecord(r, field(rule, 'http'), [...path, 'http']);
     const paths: IngressPathView[] = [];
     readArray(r, field(http, 'paths'), [...path, 'http', 'paths']).forEach((entry, j) => {
@@ -103,7 +114,7 @@ export function parseIngress(object: unknown, sink: DiagnosticSink): IngressView
       });
     });
     // A rule without `http` routes nothing (Contour skips it silently).
-    if (http !== undefined) rules.push({ path, host, paths });
+    if (http !== undefined) rules.push({ path, host: host ?? '', paths });
   });
   const tls: IngressTlsView[] = [];
   readArray(r, spec.tls, ['spec', 'tls']).forEach((entry, i) => {

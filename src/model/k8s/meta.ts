@@ -79,7 +79,8 @@ export function parseMeta(
     ref: fullRef,
     namespace,
     name,
-    annotations: readStringMap(r, metadata.annotations, ['metadata', 'annotations']),
+    // Kubernetes allows 256 KiB of annotations (kubectl's last-applied-configuration can be large).
+    annotations: readStringMap(r, metadata.annotations, ['metadata', 'annotations'], 256 * 1024),
     labels: readStringMap(r, metadata.labels, ['metadata', 'labels'], 253),
     creationTimestamp: normalizeTimestamp(creationTimestamp),
   };

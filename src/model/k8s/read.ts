@@ -49,6 +49,21 @@ export function readString(
   return value;
 }
 
+/**
+ * Reads an optional string whose absence has a meaning (an unnamed port, the TCP default): a value
+ * that is present but unreadable gives `invalid`, so the caller can leave the part out instead of
+ * silently applying the default.
+ */
+export function readOptionalString(
+  r: Reader,
+  value: unknown,
+  path: FieldPath,
+  max = maxFieldLength,
+): { readonly value: string | undefined } | 'invalid' {
+  const text = readString(r, value, path, max);
+  return text === undefined && value !== undefined && value !== null ? 'invalid' : { value: text };
+}
+
 export function readBoolean(r: Reader, value: unknown, path: FieldPath): boolean | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'boolean') {

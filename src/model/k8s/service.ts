@@ -6,6 +6,7 @@ import {
   readArray,
   readInteger,
   readIntOrString,
+  readOptionalString,
   readRecord,
   readString,
 } from './read.js';
@@ -40,19 +41,19 @@ export function parseService(object: unknown, sink: DiagnosticSink): ServiceView
     if (readRecord(r, entry, path) === undefined) return;
     const port = readInteger(r, field(entry, 'port'), [...path, 'port'], 1, 65535);
     if (port === undefined) {
-      sink.report(
-        'InvalidField',
-        meta.ref,
-        [...path, 'port'],
-        'port must be an integer in 1..65535; port skipped',
-      );
+      if (field(entry, 'port') === undefined)
+        sink.report('InvalidField', meta.ref, [...path, 'port'], 'port is required; port skipped');
       return;
     }
+    // An unreadable name or protocol must not fall back to "unnamed" or TCP.
+    const name = readOptionalString(r, field(entry, 'name'), [...path, 'name'], 63);
+    const protocol = readOptionalString(r, field(entry, 'protocol'), [...path, 'protocol'], 16);
+    if (name === 'invalid' || protocol === 'invalid') return;
     ports.push({
-      name: readString(r, field(entry, 'name'), [...path, 'name'], 63) ?? '',
+      name: name.value ?? '',
       port,
       targetPort: readIntOrString(r, field(entry, 'targetPort'), [...path, 'targetPort']),
-      protocol: readString(r, field(entry, 'protocol'), [...path, 'protocol'], 16) ?? 'TCP',
+      protocol: protocol.value ?? 'TCP',
       appProtocol: readString(r, field(entry, 'appProtocol'), [...path, 'appProtocol'], 253),
     });
   });

@@ -31,7 +31,7 @@ export function buildCluster(cluster: IrCluster, options: ResolvedOptions): Clus
   } else {
     out.clusterDiscoveryType = { $case: 'type', value: Cluster_DiscoveryType.STRICT_DNS };
     out.loadAssignment = {
-      clusterName: cluster.statName,
+      clusterName: cluster.discovery.loadAssignmentName,
       endpoints: [
         {
           lbEndpoints: [
@@ -88,7 +88,7 @@ export function buildCluster(cluster: IrCluster, options: ResolvedOptions): Clus
   if (cluster.protocol === 'tls' || cluster.protocol === 'h2') {
     const context: UpstreamTlsContext = {
       commonTlsContext: cluster.protocol === 'h2' ? { alpnProtocols: ['h2'] } : {},
-      ...(cluster.discovery.kind === 'dns' ? { sni: cluster.discovery.host } : {}),
+      ...(cluster.sni !== undefined ? { sni: cluster.sni } : {}),
     };
     out.transportSocket = {
       name: 'envoy.transport_sockets.tls',

@@ -188,7 +188,7 @@ const tlsProtocol: Readonly<Record<TlsVersion, TlsParameters_TlsProtocol>> = {
   '1.3': TlsParameters_TlsProtocol.TLSv1_3,
 };
 
-function buildSecureFilterChain(vhost: SecureVirtualHost, options: ResolvedOptions): FilterChain {
+export function buildSecureFilterChain(vhost: SecureVirtualHost, options: ResolvedOptions): FilterChain {
   const context: DownstreamTlsContext = {
     commonTlsContext: {
       tlsParams: {
@@ -212,37 +212,47 @@ function buildSecureFilterChain(vhost: SecureVirtualHost, options: ResolvedOptio
   };
 }
 
+/** `ingress_http`: one filter chain whose HCM takes its routes from RDS `ingress_http`. */
+export function buildHttpListener(options: ResolvedOptions): Listener {
+  return {
+    name: httpListenerName,
+    address: buildAddress(options.http.address, options.http.port),
+    socketOptions: keepalive,
+    ...(options.useProxyProtocol ? { listenerFilters: proxyProtocol(options) } : {}),
+    filterChains: [
+      {
+        filters: [hcmFilter(buildHttpConnectionManager(options, 'ingress_http', httpRouteConfigName, false))],
+      },
+    ],
+  };
+}
+
+/** `ingress_https`: TLS inspector, then one filter chain per TLS virtual host (sorted by fqdn). */
+export function buildHttpsListener(options: ResolvedOptions, filterChains: readonly FilterChain[]): Listener {
+  return {
+    name: httpsListenerName,
+    address: buildAddress(options.https.address, options.https.port),
+    socketOptions: keepalive,
+    listenerFilters: [
+      ...proxyProtocol(options),
+      {
+        name: 'envoy.filters.listener.tls_inspector',
+        configType: { $case: 'typedConfig', value: packAny(TlsInspector, {}) },
+      },
+    ],
+    filterChains: [...filterChains],
+  };
+}
+
 export function buildListeners(ir: Ir, options: ResolvedOptions): Listener[] {
   const listeners: Listener[] = [];
-  if (ir.http.length > 0) {
-    listeners.push({
-      name: httpListenerName,
-      address: buildAddress(options.http.address, options.http.port),
-      socketOptions: keepalive,
-      ...(options.useProxyProtocol ? { listenerFilters: proxyProtocol(options) } : {}),
-      filterChains: [
-        {
-          filters: [
-            hcmFilter(buildHttpConnectionManager(options, 'ingress_http', httpRouteConfigName, false)),
-          ],
-        },
-      ],
-    });
-  }
-  if (ir.https.length > 0) {
-    listeners.push({
-      name: httpsListenerName,
-      address: buildAddress(options.https.address, options.https.port),
-      socketOptions: keepalive,
-      listenerFilters: [
-        ...proxyProtocol(options),
-        {
-          name: 'envoy.filters.listener.tls_inspector',
-          configType: { $case: 'typedConfig', value: packAny(TlsInspector, {}) },
-        },
-      ],
-      filterChains: ir.https.map((vhost) => buildSecureFilterChain(vhost, options)),
-    });
-  }
+  if (ir.http.length > 0) listeners.push(buildHttpListener(options));
+  if (ir.https.length > 0)
+    listeners.push(
+      buildHttpsListener(
+        options,
+        ir.https.map((v) => buildSecureFilterChain(v, options)),
+      ),
+    );
   return listeners;
 }

@@ -108,9 +108,14 @@ export function buildVirtualHost(vhost: IrVirtualHost): VirtualHost {
 
 /** A RouteConfiguration with Contour's defaults: the x-request-start header and port-blind host matching. */
 export function buildRouteConfiguration(name: string, vhosts: readonly IrVirtualHost[]): RouteConfiguration {
+  return buildRouteConfigurationFrom(name, vhosts.map(buildVirtualHost));
+}
+
+/** buildRouteConfiguration from virtual hosts already built (the incremental translator caches them). */
+export function buildRouteConfigurationFrom(name: string, virtualHosts: VirtualHost[]): RouteConfiguration {
   return {
     name,
-    virtualHosts: vhosts.map(buildVirtualHost),
+    virtualHosts,
     requestHeadersToAdd: [
       {
         header: { key: 'x-request-start', value: 't=%START_TIME(%s.%3f)%' },

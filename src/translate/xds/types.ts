@@ -26,8 +26,9 @@ export {
 } from '../../xds-types/envoy/config/core/v3/socket_option.js';
 export { ClusterLoadAssignment } from '../../xds-types/envoy/config/endpoint/v3/endpoint.js';
 export { Listener } from '../../xds-types/envoy/config/listener/v3/listener.js';
+export type { FilterChain } from '../../xds-types/envoy/config/listener/v3/listener_components.js';
 export { RouteConfiguration } from '../../xds-types/envoy/config/route/v3/route.js';
-export type { Route, VirtualHost } from '../../xds-types/envoy/config/route/v3/route_components.js';
+export { type Route, VirtualHost } from '../../xds-types/envoy/config/route/v3/route_components.js';
 export { FileAccessLog } from '../../xds-types/envoy/extensions/access_loggers/file/v3/file.js';
 export {
   StderrAccessLog,

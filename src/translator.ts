@@ -1,0 +1,433 @@
+/**
+ * The incremental translator: feed it watch events, get the new resources and exactly what changed.
+ * Stage A runs in the engine (translate/engine.ts); this module keeps stage B's messages, rebuilding
+ * only those whose IR changed and reusing the same message objects otherwise, and turns the changed
+ * names into a ResourceDiff. Versions are hashes of the (canonical) binary encoding, computed only
+ * for resources that changed and cached per message object.
+ */
+import { createHash } from 'node:crypto';
+import { type Diagnostic, diagnosticCodes, sortDiagnostics } from './diagnostics.js';
+import type { KindDiff, PushStep, ResourceDiff, ResourceOf, Upsert } from './diff.js';
+import type {
+  EndpointGroup,
+  Cluster as IrCluster,
+  SecureVirtualHost as IrSecureVirtualHost,
+  VirtualHost as IrVirtualHost,
+  TlsSecret,
+} from './model/ir.js';
+import { compareText } from './model/snapshot.js';
+import { type ResolvedOptions, resolveOptions, type TranslateOptions } from './options.js';
+import { type ResourceKind, resourceCodecs, type XdsResources } from './resources.js';
+import { createEngine, type ObjectChange } from './translate/engine.js';
+import {
+  httpListenerName,
+  httpRouteConfigName,
+  httpsListenerName,
+  httpsRouteConfigName,
+} from './translate/names.js';
+import { buildCluster } from './translate/xds/cluster.js';
+import { buildClusterLoadAssignment } from './translate/xds/endpoint.js';
+import { buildHttpListener, buildHttpsListener, buildSecureFilterChain } from './translate/xds/listener.js';
+import {
+  buildRouteConfiguration,
+  buildRouteConfigurationFrom,
+  buildVirtualHost,
+} from './translate/xds/route.js';
+import { buildSecret } from './translate/xds/secret.js';
+import { type FilterChain, type RouteConfiguration, VirtualHost } from './translate/xds/types.js';
+
+export type { ObjectChange } from './translate/engine.js';
+
+/**
+ * What one apply() produced. `diff` is computed by apply(); `resources` and `diagnostics`, and the
+ * `names`/`versions`/`version` of each kind, are computed on first access and describe the state
+ * after this apply(): read them before the next apply().
+ */
+export interface TranslatorUpdate {
+  /** All current resources, each kind sorted by name. */
+  readonly resources: XdsResources;
+  /** What changed since the previous apply(), ready to push. */
+  readonly diff: ResourceDiff;
+  /** All current diagnostics, sorted. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface Translator {
+  /**
+   * Applies watch events in order (a later upsert of the same object replaces an earlier one). An
+   * upsert identical to the object already held (same resourceVersion, or same content) changes
+   * nothing and costs little.
+   */
+  apply(changes: Iterable<ObjectChange>): TranslatorUpdate;
+  /** The current resources. */
+  readonly resources: XdsResources;
+  /** The current diagnostics. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+type Store = { readonly [K in ResourceKind]: Map<string, ResourceOf<K>> };
+
+const hash = (parts: readonly Uint8Array[]) => {
+  const h = createHash('sha256');
+  for (const part of parts) h.update(part);
+  return h.digest('hex').slice(0, 32);
+};
+
+function lazy<T>(compute: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = compute();
+      done = true;
+    }
+    return value;
+  };
+}
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  let v = n;
+  while (v > 0x7f) {
+    out.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  out.push(v);
+  return out;
+}
+
+const upsertOrder: readonly ResourceKind[] = ['secrets', 'clusters', 'endpoints', 'listeners', 'routes'];
+const removeOrder: readonly ResourceKind[] = ['listeners', 'routes', 'clusters', 'endpoints', 'secrets'];
+
+/** Creates an incremental translator. The first apply() with every object is a full translation. */
+export function createTranslator(options?: TranslateOptions): Translator {
+  return createTranslatorWith(resolveOptions(options));
+}
+
+/** The translator for already-resolved options; translate() passes `eagerDiff: false` as it never reads diffs. */
+export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = true } = {}): Translator {
+  const engine = createEngine(options);
+  const store: Store = {
+    listeners: new Map(),
+    routes: new Map(),
+    clusters: new Map(),
+    endpoints: new Map(),
+    secrets: new Map(),
+  };
+  const versions = new WeakMap<object, string>();
+  const encodedVirtualHosts = new WeakMap<VirtualHost, Uint8Array>();
+  const virtualHostOf = new WeakMap<IrVirtualHost, VirtualHost>();
+  const clusterOf = new WeakMap<IrCluster, ResourceOf<'clusters'>>();
+  const loadAssignmentOf = new WeakMap<EndpointGroup, ResourceOf<'endpoints'>>();
+  const secretOf = new WeakMap<TlsSecret, ResourceOf<'secrets'>>();
+  const chains = new Map<string, FilterChain>();
+  const previousHttp = new Map<string, IrVirtualHost>();
+  const previousHttps = new Map<string, IrSecureVirtualHost>();
+  let httpHosts: string[] = [];
+
+  const message = <T extends object, K extends object>(
+    cache: WeakMap<T, K>,
+    ir: T,
+    build: (ir: T) => K,
+  ): K => {
+    let built = cache.get(ir);
+    if (built === undefined) {
+      built = build(ir);
+      cache.set(ir, built);
+    }
+    return built;
+  };
+
+  const virtualHost = (ir: IrVirtualHost) => message(virtualHostOf, ir, buildVirtualHost);
+
+  function encodedVirtualHost(vhost: VirtualHost): Uint8Array {
+    let bytes = encodedVirtualHosts.get(vhost);
+    if (bytes === undefined) {
+      bytes = VirtualHost.encode(vhost).finish();
+      encodedVirtualHosts.set(vhost, bytes);
+    }
+    return bytes;
+  }
+
+  /**
+   * The version of a resource: the hash of its encoding. A RouteConfiguration is hashed from the
+   * cached encodings of its virtual hosts (name, then virtual_hosts, then the rest is exactly the
+   * order encode() writes), so editing one route of a large config does not re-encode the others.
+   */
+  function versionOf<K extends ResourceKind>(kind: K, resource: ResourceOf<K>): string {
+    const known = versions.get(resource);
+    if (known !== undefined) return known;
+    let version: string;
+    if (kind === 'routes') {
+      const config = resource as RouteConfiguration;
+      const { name, virtualHosts, ...rest } = config;
+      const parts: Uint8Array[] = [resourceCodecs.routes.encode({ name }).finish()];
+      for (const vhost of virtualHosts ?? []) {
+        const bytes = encodedVirtualHost(vhost);
+        parts.push(Uint8Array.from([0x12, ...varint(bytes.length)]), bytes);
+      }
+      parts.push(resourceCodecs.routes.encode(rest).finish());
+      version = hash(parts);
+    } else {
+      const codec = resourceCodecs[kind] as { encode(m: ResourceOf<K>): { finish(): Uint8Array } };
+      version = hash([codec.encode(resource).finish()]);
+    }
+    versions.set(resource, version);
+    return version;
+  }
+
+  function set<K extends ResourceKind>(
+    kind: K,
+    name: string,
+    resource: ResourceOf<K> | undefined,
+    touched: Set<string>,
+  ) {
+    const map = store[kind] as Map<string, ResourceOf<K>>;
+    if (resource === undefined) {
+      if (map.delete(name)) touched.add(name);
+    } else if (map.get(name) !== resource) {
+      map.set(name, resource);
+      touched.add(name);
+    }
+  }
+
+  function chainKey(vhost: IrSecureVirtualHost): string {
+    const t = vhost.tls;
+    return `${vhost.fqdn}\0${vhost.secretName}\0${t.minimumProtocolVersion}\0${t.maximumProtocolVersion}\0${t.cipherSuites.join(':')}`;
+  }
+
+  function sortedResources<K extends ResourceKind>(kind: K): ResourceOf<K>[] {
+    const map = store[kind] as Map<string, ResourceOf<K>>;
+    return [...map.keys()].sort(compareText).map((name) => map.get(name) as ResourceOf<K>);
+  }
+
+  const currentResources = (): XdsResources => ({
+    listeners: sortedResources('listeners'),
+    routes: sortedResources('routes'),
+    clusters: sortedResources('clusters'),
+    endpoints: sortedResources('endpoints'),
+    secrets: sortedResources('secrets'),
+  });
+
+  const currentDiagnostics = (): Diagnostic[] =>
+    sortDiagnostics(
+      engine.reports().map(([code, object, path, message]) => ({
+        code,
+        severity: diagnosticCodes[code],
+        object,
+        path,
+        message,
+      })),
+    );
+
+  function kindDiff<K extends ResourceKind>(
+    kind: K,
+    touched: ReadonlySet<string>,
+    before: ReadonlyMap<string, ResourceOf<K>>,
+  ): KindDiff<K> {
+    const map = store[kind] as Map<string, ResourceOf<K>>;
+    const upserted: Upsert<K>[] = [];
+    const removed: string[] = [];
+    for (const name of [...touched].sort(compareText)) {
+      const now = map.get(name);
+      const then = before.get(name);
+      if (now === undefined) {
+        if (then !== undefined) removed.push(name);
+        continue;
+      }
+      const version = versionOf(kind, now);
+      if (then === undefined || versionOf(kind, then) !== version)
+        upserted.push({ name, version, resource: now });
+    }
+    const names = lazy(() => [...map.keys()].sort(compareText));
+    const all = lazy(
+      () => new Map(names().map((n) => [n, versionOf(kind, map.get(n) as ResourceOf<K>)] as const)),
+    );
+    const typeVersion = lazy(() => {
+      const h = createHash('sha256');
+      for (const [name, version] of all()) h.update(`${name}\0${version}\0`);
+      return h.digest('hex').slice(0, 32);
+    });
+    return {
+      upserted,
+      removed,
+      get names() {
+        return names();
+      },
+      get versions() {
+        return all();
+      },
+      get version() {
+        return typeVersion();
+      },
+    };
+  }
+
+  function apply(changes: Iterable<ObjectChange>): TranslatorUpdate {
+    const changed = engine.apply(changes);
+    const touched = {
+      listeners: new Set<string>(),
+      routes: new Set<string>(),
+      clusters: new Set<string>(),
+      endpoints: new Set<string>(),
+      secrets: new Set<string>(),
+    };
+    const before = {
+      listeners: new Map(store.listeners),
+      routes: new Map<string, ResourceOf<'routes'>>(),
+      clusters: new Map<string, ResourceOf<'clusters'>>(),
+      endpoints: new Map<string, ResourceOf<'endpoints'>>(),
+      secrets: new Map<string, ResourceOf<'secrets'>>(),
+    };
+    const remember = <K extends Exclude<ResourceKind, 'listeners'>>(kind: K, name: string) => {
+      const map = store[kind] as Map<string, ResourceOf<K>>;
+      const target = before[kind] as Map<string, ResourceOf<K>>;
+      const current = map.get(name);
+      if (current !== undefined && !target.has(name)) target.set(name, current);
+    };
+    const state = engine.state;
+
+    // Routes and listeners from the hosts that changed.
+    let httpChanged = false;
+    let httpsChanged = false;
+    for (const fqdn of changed.hosts) {
+      const http = state.http.get(fqdn);
+      if (previousHttp.get(fqdn) !== http) {
+        httpChanged = true;
+        if (http === undefined) previousHttp.delete(fqdn);
+        else previousHttp.set(fqdn, http);
+      }
+      const https = state.https.get(fqdn);
+      const old = previousHttps.get(fqdn);
+      if (old !== https) {
+        const name = httpsRouteConfigName(fqdn);
+        remember('routes', name);
+        set(
+          'routes',
+          name,
+          https === undefined ? undefined : buildRouteConfiguration(name, [https]),
+          touched.routes,
+        );
+        if (old === undefined || https === undefined || chainKey(old) !== chainKey(https))
+          httpsChanged = true;
+        if (https === undefined) previousHttps.delete(fqdn);
+        else previousHttps.set(fqdn, https);
+      }
+    }
+    if (httpChanged) {
+      httpHosts = [...state.http.keys()].sort(compareText);
+      remember('routes', httpRouteConfigName);
+      const config =
+        httpHosts.length === 0
+          ? undefined
+          : buildRouteConfigurationFrom(
+              httpRouteConfigName,
+              httpHosts.map((fqdn) => virtualHost(state.http.get(fqdn) as IrVirtualHost)),
+            );
+      set('routes', httpRouteConfigName, config, touched.routes);
+      const hasListener = store.listeners.has(httpListenerName);
+      if (httpHosts.length > 0 && !hasListener)
+        set('listeners', httpListenerName, buildHttpListener(options), touched.listeners);
+      if (httpHosts.length === 0 && hasListener)
+        set('listeners', httpListenerName, undefined, touched.listeners);
+    }
+    if (httpsChanged) {
+      const fqdns = [...state.https.keys()].sort(compareText);
+      const live = new Set<string>();
+      const filterChains = fqdns.map((fqdn) => {
+        const vhost = state.https.get(fqdn) as IrSecureVirtualHost;
+        const k = chainKey(vhost);
+        live.add(k);
+        let chain = chains.get(k);
+        if (chain === undefined) {
+          chain = buildSecureFilterChain(vhost, options);
+          chains.set(k, chain);
+        }
+        return chain;
+      });
+      for (const k of [...chains.keys()]) if (!live.has(k)) chains.delete(k);
+      set(
+        'listeners',
+        httpsListenerName,
+        filterChains.length === 0 ? undefined : buildHttpsListener(options, filterChains),
+        touched.listeners,
+      );
+    }
+
+    // Clusters, endpoints and secrets by name.
+    for (const name of changed.clusters) {
+      remember('clusters', name);
+      const ir = state.clusters.get(name);
+      set(
+        'clusters',
+        name,
+        ir === undefined ? undefined : message(clusterOf, ir, (c) => buildCluster(c, options)),
+        touched.clusters,
+      );
+    }
+    for (const name of changed.endpoints) {
+      remember('endpoints', name);
+      const ir = state.endpoints.get(name);
+      set(
+        'endpoints',
+        name,
+        ir === undefined ? undefined : message(loadAssignmentOf, ir, buildClusterLoadAssignment),
+        touched.endpoints,
+      );
+    }
+    for (const name of changed.secrets) {
+      remember('secrets', name);
+      const ir = state.secrets.get(name);
+      set(
+        'secrets',
+        name,
+        ir === undefined ? undefined : message(secretOf, ir, buildSecret),
+        touched.secrets,
+      );
+    }
+
+    const diff = lazy((): ResourceDiff => {
+      const kinds = {
+        listeners: kindDiff('listeners', touched.listeners, before.listeners),
+        routes: kindDiff('routes', touched.routes, before.routes),
+        clusters: kindDiff('clusters', touched.clusters, before.clusters),
+        endpoints: kindDiff('endpoints', touched.endpoints, before.endpoints),
+        secrets: kindDiff('secrets', touched.secrets, before.secrets),
+      };
+      const plan: PushStep[] = [];
+      for (const kind of upsertOrder) {
+        const names = kinds[kind].upserted.map((u) => u.name);
+        if (names.length > 0) plan.push({ kind, action: 'upsert', names });
+      }
+      for (const kind of removeOrder) {
+        if (kinds[kind].removed.length > 0) plan.push({ kind, action: 'remove', names: kinds[kind].removed });
+      }
+      return { ...kinds, plan };
+    });
+    // The diff reads the store, so it is taken now, before a later apply() changes the store.
+    if (eagerDiff) diff();
+    const resources = lazy(currentResources);
+    const diagnostics = lazy(currentDiagnostics);
+    return {
+      get resources() {
+        return resources();
+      },
+      get diff() {
+        return diff();
+      },
+      get diagnostics() {
+        return diagnostics();
+      },
+    };
+  }
+
+  return {
+    apply,
+    get resources() {
+      return currentResources();
+    },
+    get diagnostics() {
+      return currentDiagnostics();
+    },
+  };
+}
