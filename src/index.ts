@@ -34,3 +34,27 @@ export { translate, translateOrThrow } from './translate/translate.js';
 export { packAny, typeUrlOf } from './translate/xds/any.js';
 export type { ObjectChange, Translator, TranslatorUpdate } from './translator.js';
 export { createTranslator } from './translator.js';
+
+// ---------------------------------------------------------------------------------------------------
+// Versions, diffs and helpers for xDS servers (src/diff.ts, src/serving.ts; typeUrls is exported above)
+
+export type {
+  KindDiff,
+  KindVersions,
+  PushStep,
+  ResourceDiff,
+  ResourceOf,
+  Upsert,
+  VersionOptions,
+} from './diff.js';
+export {
+  applyDiff,
+  canonicalBytes,
+  diffResources,
+  emptyResources,
+  isEmpty,
+  resourceVersion,
+  resourceVersions,
+} from './diff.js';
+export type { DeltaChanges, DeltaDiscoveryResponseOptions, DiscoveryResponseOptions } from './serving.js';
+export { deltaDiscoveryResponse, discoveryResponse, kindOfTypeUrl, packResource } from './serving.js';

@@ -121,13 +121,29 @@ export function resolveOptions(options: TranslateOptions = {}): ResolvedOptions 
       `TranslateOptions.connectTimeoutMs must be a positive integer, got ${connectTimeoutMs}`,
     );
   }
+  const maxRegexProgramSize = options.maxRegexProgramSize ?? 100;
+  if (!Number.isInteger(maxRegexProgramSize) || maxRegexProgramSize < 1) {
+    throw new RangeError(
+      `TranslateOptions.maxRegexProgramSize must be a positive integer, got ${maxRegexProgramSize}`,
+    );
+  }
   const configSource = options.configSource ?? { kind: 'ads' };
   if (configSource.kind === 'grpc' && configSource.clusterName === '') {
     throw new RangeError('TranslateOptions.configSource.clusterName must not be empty');
   }
+  const http = { address: options.http?.address ?? '0.0.0.0', port: port(options.http?.port, 8080, 'http') };
+  const https = {
+    address: options.https?.address ?? '0.0.0.0',
+    port: port(options.https?.port, 8443, 'https'),
+  };
+  if (http.port === https.port && http.address === https.address) {
+    throw new RangeError(
+      `TranslateOptions: the HTTP and HTTPS listeners cannot share ${http.address}:${http.port}`,
+    );
+  }
   return {
-    http: { address: options.http?.address ?? '0.0.0.0', port: port(options.http?.port, 8080, 'http') },
-    https: { address: options.https?.address ?? '0.0.0.0', port: port(options.https?.port, 8443, 'https') },
+    http,
+    https,
     configSource,
     connectTimeoutMs,
     tls: {
@@ -143,6 +159,6 @@ export function resolveOptions(options: TranslateOptions = {}): ResolvedOptions 
     useProxyProtocol: options.useProxyProtocol ?? false,
     mergeSlashes: options.mergeSlashes ?? true,
     compression: options.compression ?? true,
-    maxRegexProgramSize: options.maxRegexProgramSize ?? 100,
+    maxRegexProgramSize,
   };
 }

@@ -160,6 +160,8 @@ export function createEngine(options: ResolvedOptions): Engine {
   const http = new Map<string, VirtualHost>();
   const https = new Map<string, SecureVirtualHost>();
   const clusterRefs = new Map<string, number>();
+  const clusterDefiners = new Map<string, Set<string>>();
+  const clusterReports = new Map<string, readonly Report[]>();
   const clusters = new Map<string, Cluster>();
   const needs = new Map<string, EndpointsNeed>();
   const groups = new Map<string, GroupState>();
@@ -176,6 +178,7 @@ export function createEngine(options: ResolvedOptions): Engine {
     claims.delete(id);
     for (const dep of cached.deps) removeFromSetMap(dependents, dep, id);
     for (const host of cached.hosts) removeFromSetMap(hostClaimants, host, id);
+    for (const name of cached.claims.clusters.keys()) removeFromSetMap(clusterDefiners, name, id);
     return cached;
   }
 
@@ -190,7 +193,52 @@ export function createEngine(options: ResolvedOptions): Engine {
     claims.set(id, cached);
     for (const dep of deps) addToSetMap(dependents, dep, id);
     for (const host of hostSet) addToSetMap(hostClaimants, host, id);
+    for (const name of result.clusters.keys()) addToSetMap(clusterDefiners, name, id);
     return cached;
+  }
+
+  /**
+   * Settles the definition of one cluster name from every Ingress that defines it, oldest first, so
+   * the result never depends on the order events arrived in. Returns whether the definition changed.
+   */
+  function settleCluster(name: string): boolean {
+    const before = clusters.get(name);
+    clusterReports.delete(name);
+    if (!clusterRefs.has(name)) {
+      clusters.delete(name);
+      return before !== undefined;
+    }
+    const definers = [...(clusterDefiners.get(name) ?? [])]
+      .flatMap((id) => {
+        const c = claims.get(id)?.claims;
+        return c === undefined ? [] : [c];
+      })
+      .sort((a, b) => compareAge(a.ingress.meta, b.ingress.meta));
+    const winner = definers[0];
+    const cluster = winner?.clusters.get(name);
+    if (winner === undefined || cluster === undefined) {
+      clusters.delete(name);
+      return before !== undefined;
+    }
+    const reports: Report[] = [];
+    for (const other of definers.slice(1)) {
+      if (jsonEqual(other.clusters.get(name), cluster)) continue;
+      const owner = `${winner.ingress.meta.namespace}/${winner.ingress.meta.name}`;
+      reports.push([
+        'ClusterConflict',
+        other.ingress.meta.ref,
+        ['spec'],
+        `cluster ${name} is defined differently by the older Ingress ${owner}, whose definition is used`,
+      ]);
+    }
+    if (reports.length > 0) clusterReports.set(name, reports);
+    if (cluster.discovery.kind === 'eds') {
+      const need = winner.endpointNeeds.get(cluster.discovery.serviceName);
+      if (need !== undefined && !jsonEqual(needs.get(need.name), need)) needs.set(need.name, need);
+    }
+    if (before !== undefined && jsonEqual(before, cluster)) return false;
+    clusters.set(name, cluster);
+    return true;
   }
 
   function refCount<K>(map: Map<K, number>, key: K, delta: number): void {
@@ -212,9 +260,15 @@ export function createEngine(options: ResolvedOptions): Engine {
 
     reports() {
       const out: Report[] = [...classReports];
-      for (const entry of entries.values()) out.push(...entry.parsed.reports);
+      for (const entry of entries.values()) {
+        const view = entry.parsed.view;
+        // An Ingress of another controller's class is not ours to judge.
+        if (view?.kind === 'Ingress' && !served(view)) continue;
+        out.push(...entry.parsed.reports);
+      }
       for (const cached of claims.values()) out.push(...cached.claims.reports);
       for (const host of hosts.values()) out.push(...host.reports);
+      for (const list of clusterReports.values()) out.push(...list);
       for (const name of endpoints.keys()) out.push(...(groups.get(name)?.reports ?? []));
       return out;
     },
@@ -268,12 +322,16 @@ export function createEngine(options: ResolvedOptions): Engine {
       for (const dep of dirtyDeps) for (const id of dependents.get(dep) ?? []) dirtyIngresses.add(id);
 
       const dirtyHosts = new Set<string>();
+      const dirtyClusters = new Set<string>();
       for (const id of dirtyIngresses) {
         const old = dropClaims(id);
         for (const host of old?.hosts ?? []) dirtyHosts.add(host);
+        for (const name of old?.claims.clusters.keys() ?? []) dirtyClusters.add(name);
         const view = index.ingresses.get(id);
         if (view === undefined) continue;
-        for (const host of evaluate(view).hosts) dirtyHosts.add(host);
+        const fresh = evaluate(view);
+        for (const host of fresh.hosts) dirtyHosts.add(host);
+        for (const name of fresh.claims.clusters.keys()) dirtyClusters.add(name);
       }
 
       // 3. Merge each touched host again, oldest Ingress first.
@@ -322,18 +380,10 @@ export function createEngine(options: ResolvedOptions): Engine {
         if (before?.https !== undefined) changedSecrets.add(before.https.secretName);
         if (next?.https !== undefined) changedSecrets.add(next.https.secretName);
       }
-      // Definitions of what the virtual hosts use: clusters, their EDS needs, and TLS secrets.
-      const defineCluster = (name: string, cluster: Cluster, source: IngressClaims) => {
-        const current = clusters.get(name);
-        if (current === undefined || !jsonEqual(current, cluster)) {
-          clusters.set(name, cluster);
-          changedClusters.add(name);
-        }
-        if (cluster.discovery.kind === 'eds') {
-          const need = source.endpointNeeds.get(cluster.discovery.serviceName);
-          if (need !== undefined && !jsonEqual(needs.get(need.name), need)) needs.set(need.name, need);
-        }
-      };
+      // Definitions of what the virtual hosts use: clusters (with their EDS needs) and TLS secrets.
+      for (const name of changedClusters) dirtyClusters.add(name);
+      changedClusters.clear();
+      for (const name of dirtyClusters) if (settleCluster(name)) changedClusters.add(name);
       const defineSecret = (secret: TlsSecret) => {
         const current = secrets.get(secret.name);
         if (current === undefined || !jsonEqual(current, secret)) {
@@ -341,35 +391,23 @@ export function createEngine(options: ResolvedOptions): Engine {
           changedSecrets.add(secret.name);
         }
       };
-      // Settings of re-evaluated Ingresses may change a definition without changing any route.
+      // A Secret's key can change without its name (which hashes the certificate only).
       for (const id of dirtyIngresses) {
-        const cached = claims.get(id)?.claims;
-        if (cached === undefined) continue;
-        for (const [name, cluster] of cached.clusters)
-          if (clusterRefs.has(name)) defineCluster(name, cluster, cached);
-        for (const tls of cached.tls) if (secretRefs.has(tls.secret.name)) defineSecret(tls.secret);
+        for (const tls of claims.get(id)?.claims.tls ?? [])
+          if (secretRefs.has(tls.secret.name)) defineSecret(tls.secret);
       }
-      // Names a changed host now uses may be defined only by Ingresses that were not re-evaluated.
+      // A host may now use a secret that only Ingresses not re-evaluated define.
       for (const fqdn of changedHosts) {
-        const claimants = [...(hostClaimants.get(fqdn) ?? [])].flatMap((id) => {
-          const c = claims.get(id)?.claims;
-          return c === undefined ? [] : [c];
-        });
-        for (const vhost of [http.get(fqdn), https.get(fqdn)]) {
-          for (const name of vhostClusters(vhost)) {
-            if (clusters.has(name)) continue;
-            const source = claimants.find((c) => c.clusters.has(name));
-            const cluster = source?.clusters.get(name);
-            if (source !== undefined && cluster !== undefined) defineCluster(name, cluster, source);
+        const secretName = https.get(fqdn)?.secretName;
+        if (secretName === undefined || secrets.has(secretName)) continue;
+        for (const id of hostClaimants.get(fqdn) ?? []) {
+          const tls = claims.get(id)?.claims.tls.find((t) => t.secret.name === secretName);
+          if (tls !== undefined) {
+            defineSecret(tls.secret);
+            break;
           }
         }
-        const secretName = https.get(fqdn)?.secretName;
-        if (secretName !== undefined && !secrets.has(secretName)) {
-          const tls = claimants.flatMap((c) => c.tls).find((t) => t.secret.name === secretName);
-          if (tls !== undefined) defineSecret(tls.secret);
-        }
       }
-      for (const name of changedClusters) if (!clusterRefs.has(name)) clusters.delete(name);
       for (const name of changedSecrets) if (!secretRefs.has(name)) secrets.delete(name);
 
       // 4. Endpoint groups for the EDS names live clusters use.

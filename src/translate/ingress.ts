@@ -5,7 +5,7 @@
  * the other gets a diagnostic.
  */
 import { RE2JS } from 're2js';
-import type { DiagnosticSink, FieldPath } from '../diagnostics.js';
+import { type DiagnosticSink, type FieldPath, formatPath } from '../diagnostics.js';
 import type {
   Cluster,
   DurationValue,
@@ -511,7 +511,7 @@ function addRoute(
       'RouteConflict',
       ingress.meta.ref,
       existing.claim.path,
-      `host "${fqdn}" routes the same path again at ${claim.path.join('.')}, which replaces this one`,
+      `host "${fqdn}" routes the same path again at ${formatPath(claim.path)}, which replaces this one`,
     ]);
   }
   table.set(matchKey, { claim, ingress });

@@ -95,7 +95,8 @@ export function createSecretResolver(
         d.delegations.some(
           (entry) =>
             entry.secretName === ref.name &&
-            entry.targetNamespaces.some((ns) => ns === toNamespace || ns === '*'),
+            (entry.targetNamespaces.includes(toNamespace) ||
+              (entry.targetNamespaces.length === 1 && entry.targetNamespaces[0] === '*')),
         ),
       );
   }

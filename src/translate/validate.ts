@@ -42,7 +42,7 @@ export function externalNameProblem(name: string): string | undefined {
   }
   if (isIPv6(host)) {
     const lower = host.toLowerCase();
-    if (lower === '::1' || lower === '::' || /^fe[89ab]/.test(lower) || lower.startsWith('::ffff:127.')) {
+    if (lower === '::1' || lower === '::' || /^fe[89ab]/.test(lower) || lower.startsWith('::ffff:')) {
       return `"${name}" is a loopback, link-local or unspecified address`;
     }
     return undefined;
@@ -50,5 +50,8 @@ export function externalNameProblem(name: string): string | undefined {
   if (!host.split('.').every((part) => label.test(part)) || host.length > 253) {
     return `"${name}" is not a valid DNS name`;
   }
+  // A numeric last label is no DNS name; resolvers read forms like 127.1 or 2130706433 as addresses.
+  if (/^(\d+|0x[0-9a-f]+)$/.test(host.split('.').at(-1) ?? ''))
+    return `"${name}" looks like a numeric address`;
   return undefined;
 }

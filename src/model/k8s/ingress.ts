@@ -1,6 +1,14 @@
 import type { DiagnosticSink, FieldPath } from '../../diagnostics.js';
 import { type Meta, parseMeta } from './meta.js';
-import { field, type Reader, readArray, readInteger, readRecord, readString } from './read.js';
+import {
+  field,
+  type Reader,
+  readArray,
+  readInteger,
+  readOptionalString,
+  readRecord,
+  readString,
+} from './read.js';
 
 export type BackendPort =
   | { readonly kind: 'number'; readonly number: number }
@@ -89,9 +97,8 @@ export function parseIngress(object: unknown, sink: DiagnosticSink): IngressView
   readArray(r, spec.rules, ['spec', 'rules']).forEach((rule, i) => {
     const path: FieldPath = ['spec', 'rules', i];
     if (readRecord(r, rule, path) === undefined) return;
-    const rawHost = field(rule, 'host');
-    const host = readString(r, rawHost, [...path, 'host'], 253);
-    if (host === undefined && rawHost !== undefined && rawHost !== null) {
+    const host = readOptionalString(r, field(rule, 'host'), [...path, 'host'], 253);
+    if (host === 'invalid') {
       // A host that cannot be read must not widen the rule to every host.
       r.sink.report(
         'InvalidHostname',
@@ -106,15 +113,19 @@ export function parseIngress(object: unknown, sink: DiagnosticSink): IngressView
     readArray(r, field(http, 'paths'), [...path, 'http', 'paths']).forEach((entry, j) => {
       const p: FieldPath = [...path, 'http', 'paths', j];
       if (readRecord(r, entry, p) === undefined) return;
+      // An unreadable path or pathType must not fall back to "/" or ImplementationSpecific.
+      const value = readOptionalString(r, field(entry, 'path'), [...p, 'path'], 4096);
+      const pathType = readOptionalString(r, field(entry, 'pathType'), [...p, 'pathType'], 64);
+      if (value === 'invalid' || pathType === 'invalid') return;
       paths.push({
         path: p,
-        value: readString(r, field(entry, 'path'), [...p, 'path'], 4096) ?? '',
-        pathType: readString(r, field(entry, 'pathType'), [...p, 'pathType'], 64) ?? 'ImplementationSpecific',
+        value: value.value ?? '',
+        pathType: pathType.value ?? 'ImplementationSpecific',
         backend: parseBackend(r, field(entry, 'backend'), [...p, 'backend']),
       });
     });
     // A rule without `http` routes nothing (Contour skips it silently).
-    if (http !== undefined) rules.push({ path, host: host ?? '', paths });
+    if (http !== undefined) rules.push({ path, host: host.value ?? '', paths });
   });
   const tls: IngressTlsView[] = [];
   readArray(r, spec.tls, ['spec', 'tls']).forEach((entry, i) => {
@@ -128,10 +139,13 @@ export function parseIngress(object: unknown, sink: DiagnosticSink): IngressView
     const secretName = readString(r, field(entry, 'secretName'), [...path, 'secretName'], 317) ?? '';
     tls.push({ path, hosts, secretName });
   });
+  // An unreadable class must not make the Ingress class-less (and so served by default).
+  const ingressClassName = readOptionalString(r, spec.ingressClassName, ['spec', 'ingressClassName'], 253);
+  if (ingressClassName === 'invalid') return undefined;
   return {
     kind: 'Ingress',
     meta,
-    ingressClassName: readString(r, spec.ingressClassName, ['spec', 'ingressClassName'], 253),
+    ingressClassName: ingressClassName.value,
     defaultBackend,
     rules,
     tls,

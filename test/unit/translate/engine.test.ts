@@ -196,3 +196,37 @@ describe('engine', () => {
     expect(changes.hosts.size + changes.clusters.size + changes.secrets.size).toBe(0);
   });
 });
+
+describe('conflicts between Ingresses', () => {
+  it('settles a cluster defined differently by two Ingresses on the older one, in any input order', () => {
+    const svc = f.service('shop/web', {
+      ports: [
+        { name: 'http', port: 80 },
+        { name: 'legacy', port: 80 },
+      ],
+    });
+    const a = f.ingress('shop/a', {
+      creationTimestamp: '2026-01-01T00:00:00Z',
+      rules: [{ host: 'a.example.com', paths: [{ path: '/', backend: 'web:http' }] }],
+    });
+    const b = f.ingress('shop/b', {
+      creationTimestamp: '2026-02-01T00:00:00Z',
+      rules: [{ host: 'b.example.com', paths: [{ path: '/', backend: 'web:legacy' }] }],
+    });
+    const forward = translate([svc, a, b]);
+    const backward = translate([b, a, svc]);
+    expect(toEnvoyJson(backward.resources)).toEqual(toEnvoyJson(forward.resources));
+    expect(forward.resources.endpoints.map((e) => e.clusterName)).toEqual(['shop/web/http']);
+    expect(forward.diagnostics.map((d) => [d.code, d.object.name])).toEqual([['ClusterConflict', 'b']]);
+  });
+
+  it('does not judge Ingresses of another class', () => {
+    const foreign = {
+      ...f.ingress('shop/other', { className: 'nginx', rules: [] }),
+      spec: { ingressClassName: 'nginx', defaultBackend: { resource: { kind: 'Bucket', name: 'static' } } },
+    };
+    expect(translate([foreign]).diagnostics).toEqual([]);
+    const ours = { ...foreign, spec: { ...foreign.spec, ingressClassName: 'contour' } };
+    expect(translate([ours]).diagnostics.map((d) => d.code)).toEqual(['InvalidBackend']);
+  });
+});
