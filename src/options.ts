@@ -64,6 +64,13 @@ export interface TranslateOptions {
   /** gzip response compression filter. Default true. */
   readonly compression?: boolean;
   /**
+   * Also emit, for every plain-HTTP virtual host with a DNS name (not `*` or `*.domain`), an API
+   * listener named after the host for proxyless gRPC clients (`xds:///<host>`). It uses the same
+   * `ingress_http` RouteConfiguration, clusters and endpoints as Envoy, with the router as its only
+   * HTTP filter. Default false.
+   */
+  readonly grpcApiListeners?: boolean;
+  /**
    * Largest RE2 program size a regex may compile to. Envoy rejects larger ones unless its runtime key
    * `re2.max_program_size.error_level` is raised. Default 100, Envoy's own default.
    */
@@ -89,6 +96,7 @@ export interface ResolvedOptions {
   readonly mergeSlashes: boolean;
   readonly compression: boolean;
   readonly maxRegexProgramSize: number;
+  readonly grpcApiListeners: boolean;
 }
 
 /** Contour's default TLS 1.2 cipher suites. */
@@ -160,5 +168,6 @@ export function resolveOptions(options: TranslateOptions = {}): ResolvedOptions 
     mergeSlashes: options.mergeSlashes ?? true,
     compression: options.compression ?? true,
     maxRegexProgramSize,
+    grpcApiListeners: options.grpcApiListeners ?? false,
   };
 }

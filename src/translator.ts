@@ -27,7 +27,13 @@ import {
 } from './translate/names.js';
 import { buildCluster } from './translate/xds/cluster.js';
 import { buildClusterLoadAssignment } from './translate/xds/endpoint.js';
-import { buildHttpListener, buildHttpsListener, buildSecureFilterChain } from './translate/xds/listener.js';
+import {
+  buildGrpcApiListener,
+  buildHttpListener,
+  buildHttpsListener,
+  buildSecureFilterChain,
+  hasGrpcApiListener,
+} from './translate/xds/listener.js';
 import {
   buildRouteConfiguration,
   buildRouteConfigurationFrom,
@@ -114,6 +120,15 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
     endpoints: new Map(),
     secrets: new Map(),
   };
+  const emptyStore = (): Store => ({
+    listeners: new Map(),
+    routes: new Map(),
+    clusters: new Map(),
+    endpoints: new Map(),
+    secrets: new Map(),
+  });
+  /** What each name set in the current apply() held before it (absent: nothing). */
+  let before = emptyStore();
   const versions = new WeakMap<object, string>();
   const encodedVirtualHosts = new WeakMap<VirtualHost, Uint8Array>();
   const virtualHostOf = new WeakMap<IrVirtualHost, VirtualHost>();
@@ -183,6 +198,10 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
     touched: Set<string>,
   ) {
     const map = store[kind] as Map<string, ResourceOf<K>>;
+    // Remember what the name held before this apply(), once, for the diff.
+    const prior = before[kind] as Map<string, ResourceOf<K>>;
+    const current = map.get(name);
+    if (current !== undefined && !prior.has(name)) prior.set(name, current);
     if (resource === undefined) {
       if (map.delete(name)) touched.add(name);
     } else if (map.get(name) !== resource) {
@@ -272,19 +291,7 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
       endpoints: new Set<string>(),
       secrets: new Set<string>(),
     };
-    const before = {
-      listeners: new Map(store.listeners),
-      routes: new Map<string, ResourceOf<'routes'>>(),
-      clusters: new Map<string, ResourceOf<'clusters'>>(),
-      endpoints: new Map<string, ResourceOf<'endpoints'>>(),
-      secrets: new Map<string, ResourceOf<'secrets'>>(),
-    };
-    const remember = <K extends Exclude<ResourceKind, 'listeners'>>(kind: K, name: string) => {
-      const map = store[kind] as Map<string, ResourceOf<K>>;
-      const target = before[kind] as Map<string, ResourceOf<K>>;
-      const current = map.get(name);
-      if (current !== undefined && !target.has(name)) target.set(name, current);
-    };
+    before = emptyStore();
     const state = engine.state;
 
     // Routes and listeners from the hosts that changed.
@@ -292,6 +299,12 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
     let httpsChanged = false;
     for (const fqdn of changed.hosts) {
       const http = state.http.get(fqdn);
+      if (hasGrpcApiListener(fqdn, options)) {
+        const wanted = http !== undefined;
+        if (wanted !== store.listeners.has(fqdn)) {
+          set('listeners', fqdn, wanted ? buildGrpcApiListener(fqdn, options) : undefined, touched.listeners);
+        }
+      }
       if (previousHttp.get(fqdn) !== http) {
         httpChanged = true;
         if (http === undefined) previousHttp.delete(fqdn);
@@ -301,7 +314,6 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
       const old = previousHttps.get(fqdn);
       if (old !== https) {
         const name = httpsRouteConfigName(fqdn);
-        remember('routes', name);
         set(
           'routes',
           name,
@@ -316,7 +328,6 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
     }
     if (httpChanged) {
       httpHosts = [...state.http.keys()].sort(compareText);
-      remember('routes', httpRouteConfigName);
       const config =
         httpHosts.length === 0
           ? undefined
@@ -356,7 +367,6 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
 
     // Clusters, endpoints and secrets by name.
     for (const name of changed.clusters) {
-      remember('clusters', name);
       const ir = state.clusters.get(name);
       set(
         'clusters',
@@ -366,7 +376,6 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
       );
     }
     for (const name of changed.endpoints) {
-      remember('endpoints', name);
       const ir = state.endpoints.get(name);
       set(
         'endpoints',
@@ -376,7 +385,6 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
       );
     }
     for (const name of changed.secrets) {
-      remember('secrets', name);
       const ir = state.secrets.get(name);
       set(
         'secrets',

@@ -92,58 +92,64 @@ function summary(diff: ReturnType<typeof diffResources>) {
 }
 
 describe('createTranslator', () => {
-  it('matches fresh translations, diffResources and resourceVersion after every event', () => {
-    fc.assert(
-      fc.property(
-        fc.array(
-          fc.oneof(
-            { weight: 4, arbitrary: objectArb.map((o) => ({ up: o })) },
-            { weight: 1, arbitrary: fc.nat().map((n) => ({ del: n })) },
+  it.each([
+    ['default options', {}],
+    ['gRPC API listeners', { grpcApiListeners: true }],
+  ] as const)(
+    'matches fresh translations, diffResources and resourceVersion after every event (%s)',
+    (_, options) => {
+      fc.assert(
+        fc.property(
+          fc.array(
+            fc.oneof(
+              { weight: 4, arbitrary: objectArb.map((o) => ({ up: o })) },
+              { weight: 1, arbitrary: fc.nat().map((n) => ({ del: n })) },
+            ),
+            {
+              minLength: 1,
+              maxLength: 20,
+            },
           ),
-          {
-            minLength: 1,
-            maxLength: 20,
+          (events) => {
+            const translator = createTranslator(options);
+            const current = new Map<string, unknown>();
+            let previous = emptyResources;
+            for (const event of events) {
+              let change: ObjectChange;
+              if ('up' in event) {
+                current.set(idOf(event.up), event.up);
+                change = { type: 'upsert', object: event.up };
+              } else {
+                const ids = [...current.keys()].sort();
+                const id = ids[event.del % Math.max(ids.length, 1)];
+                if (id === undefined) continue;
+                const o = current.get(id) as Obj;
+                current.delete(id);
+                change = {
+                  type: 'delete',
+                  kind: o.kind ?? '',
+                  namespace: o.metadata?.namespace ?? '',
+                  name: o.metadata?.name ?? '',
+                };
+              }
+              const update = translator.apply([change]);
+              const fresh = translate([...current.values()], options).resources;
+              expect(toEnvoyJson(update.resources)).toEqual(toEnvoyJson(fresh));
+              expect(summary(update.diff)).toEqual(summary(diffResources(previous, fresh)));
+              expect(toEnvoyJson(applyDiff(previous, update.diff))).toEqual(toEnvoyJson(fresh));
+              for (const kind of resourceKinds) {
+                for (const u of update.diff[kind].upserted)
+                  expect(u.version).toBe(resourceVersion(kind, u.resource as never));
+                expect(update.diff[kind].version).toBe(diffResources(emptyResources, fresh)[kind].version);
+              }
+              previous = fresh;
+            }
           },
         ),
-        (events) => {
-          const translator = createTranslator();
-          const current = new Map<string, unknown>();
-          let previous = emptyResources;
-          for (const event of events) {
-            let change: ObjectChange;
-            if ('up' in event) {
-              current.set(idOf(event.up), event.up);
-              change = { type: 'upsert', object: event.up };
-            } else {
-              const ids = [...current.keys()].sort();
-              const id = ids[event.del % Math.max(ids.length, 1)];
-              if (id === undefined) continue;
-              const o = current.get(id) as Obj;
-              current.delete(id);
-              change = {
-                type: 'delete',
-                kind: o.kind ?? '',
-                namespace: o.metadata?.namespace ?? '',
-                name: o.metadata?.name ?? '',
-              };
-            }
-            const update = translator.apply([change]);
-            const fresh = translate([...current.values()]).resources;
-            expect(toEnvoyJson(update.resources)).toEqual(toEnvoyJson(fresh));
-            expect(summary(update.diff)).toEqual(summary(diffResources(previous, fresh)));
-            expect(toEnvoyJson(applyDiff(previous, update.diff))).toEqual(toEnvoyJson(fresh));
-            for (const kind of resourceKinds) {
-              for (const u of update.diff[kind].upserted)
-                expect(u.version).toBe(resourceVersion(kind, u.resource as never));
-              expect(update.diff[kind].version).toBe(diffResources(emptyResources, fresh)[kind].version);
-            }
-            previous = fresh;
-          }
-        },
-      ),
-      { numRuns: 120, ...(process.env.FC_SEED !== undefined ? { seed: Number(process.env.FC_SEED) } : {}) },
-    );
-  });
+        { numRuns: 80, ...(process.env.FC_SEED !== undefined ? { seed: Number(process.env.FC_SEED) } : {}) },
+      );
+    },
+  );
 
   it('gives an empty diff for a resync of identical copies and one CLA for an endpoint flip', () => {
     const objects = [

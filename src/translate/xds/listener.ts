@@ -244,9 +244,33 @@ export function buildHttpsListener(options: ResolvedOptions, filterChains: reado
   };
 }
 
+/** Whether a plain-HTTP virtual host gets a proxyless gRPC API listener (DNS names only). */
+export function hasGrpcApiListener(fqdn: string, options: ResolvedOptions): boolean {
+  return options.grpcApiListeners && !fqdn.startsWith('*');
+}
+
+/**
+ * An API listener for proxyless gRPC clients dialling `xds:///<fqdn>`: the listener is named after the
+ * host and its connection manager reads `ingress_http` over RDS, with the router as its only filter
+ * (gRPC clients refuse filters they do not implement).
+ */
+export function buildGrpcApiListener(fqdn: string, options: ResolvedOptions): Listener {
+  const hcm: HttpConnectionManager = {
+    statPrefix: fqdn,
+    routeSpecifier: {
+      $case: 'rds',
+      value: { configSource: buildConfigSource(options), routeConfigName: httpRouteConfigName },
+    },
+    httpFilters: [typed('envoy.filters.http.router', Router, {})],
+  };
+  return { name: fqdn, apiListener: { apiListener: packAny(HttpConnectionManager, hcm) } };
+}
+
 export function buildListeners(ir: Ir, options: ResolvedOptions): Listener[] {
   const listeners: Listener[] = [];
   if (ir.http.length > 0) listeners.push(buildHttpListener(options));
+  for (const vhost of ir.http)
+    if (hasGrpcApiListener(vhost.fqdn, options)) listeners.push(buildGrpcApiListener(vhost.fqdn, options));
   if (ir.https.length > 0)
     listeners.push(
       buildHttpsListener(
