@@ -365,34 +365,22 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
       );
     }
 
-    // Clusters, endpoints and secrets by name.
-    for (const name of changed.clusters) {
-      const ir = state.clusters.get(name);
-      set(
-        'clusters',
-        name,
-        ir === undefined ? undefined : message(clusterOf, ir, (c) => buildCluster(c, options)),
-        touched.clusters,
-      );
-    }
-    for (const name of changed.endpoints) {
-      const ir = state.endpoints.get(name);
-      set(
-        'endpoints',
-        name,
-        ir === undefined ? undefined : message(loadAssignmentOf, ir, buildClusterLoadAssignment),
-        touched.endpoints,
-      );
-    }
-    for (const name of changed.secrets) {
-      const ir = state.secrets.get(name);
-      set(
-        'secrets',
-        name,
-        ir === undefined ? undefined : message(secretOf, ir, buildSecret),
-        touched.secrets,
-      );
-    }
+    // Clusters, endpoints and secrets by name: one message per IR object, rebuilt only for new IR.
+    const byName = <K extends 'clusters' | 'endpoints' | 'secrets', I extends object>(
+      kind: K,
+      names: ReadonlySet<string>,
+      ir: ReadonlyMap<string, I>,
+      cache: WeakMap<I, ResourceOf<K>>,
+      build: (ir: I) => ResourceOf<K>,
+    ) => {
+      for (const name of names) {
+        const item = ir.get(name);
+        set(kind, name, item === undefined ? undefined : message(cache, item, build), touched[kind]);
+      }
+    };
+    byName('clusters', changed.clusters, state.clusters, clusterOf, (c) => buildCluster(c, options));
+    byName('endpoints', changed.endpoints, state.endpoints, loadAssignmentOf, buildClusterLoadAssignment);
+    byName('secrets', changed.secrets, state.secrets, secretOf, buildSecret);
 
     const diff = lazy((): ResourceDiff => {
       const kinds = {

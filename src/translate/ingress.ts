@@ -137,18 +137,16 @@ function pathMatch(ctx: Context, ingress: IngressView, entry: IngressPathView): 
   const ref = ingress.meta.ref;
   const at = [...entry.path, 'path'];
   const value = entry.value === '' ? '/' : entry.value;
+  const literalPathOk = () => {
+    if (isValidLiteralPath(value)) return true;
+    const why = 'must start with "/" and contain only visible ASCII other than "?" and "#"';
+    ctx.sink.report('InvalidPath', ref, at, `"${value}" ${why}`);
+    return false;
+  };
   switch (entry.pathType) {
     case 'Exact':
     case 'Prefix': {
-      if (!isValidLiteralPath(value)) {
-        ctx.sink.report(
-          'InvalidPath',
-          ref,
-          at,
-          `"${value}" must start with "/" and contain only visible ASCII other than "?" and "#"`,
-        );
-        return undefined;
-      }
+      if (!literalPathOk()) return undefined;
       if (entry.pathType === 'Exact') return { kind: 'exact', value };
       if (value === '/') return { kind: 'prefix', value: '/' };
       const trimmed = value.replace(/\/+$/, '');
@@ -156,16 +154,7 @@ function pathMatch(ctx: Context, ingress: IngressView, entry: IngressPathView): 
     }
     case 'ImplementationSpecific': {
       if (!regexChars.test(value)) {
-        if (!isValidLiteralPath(value)) {
-          ctx.sink.report(
-            'InvalidPath',
-            ref,
-            at,
-            `"${value}" must start with "/" and contain only visible ASCII other than "?" and "#"`,
-          );
-          return undefined;
-        }
-        return { kind: 'prefix', value };
+        return literalPathOk() ? { kind: 'prefix', value } : undefined;
       }
       const regex = value.startsWith('^') ? value : `^${value}`;
       const problem = regexProblem(regex, ctx.options.maxRegexProgramSize);
