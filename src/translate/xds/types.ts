@@ -58,5 +58,10 @@ export {
   UpstreamTlsContext,
 } from '../../xds-types/envoy/extensions/transport_sockets/tls/v3/tls.js';
 export { HttpProtocolOptions } from '../../xds-types/envoy/extensions/upstreams/http/v3/http_protocol_options.js';
+export {
+  DeltaDiscoveryResponse,
+  DiscoveryResponse,
+  Resource,
+} from '../../xds-types/envoy/service/discovery/v3/discovery.js';
 export { Any } from '../../xds-types/google/protobuf/any.js';
 export type { Duration } from '../../xds-types/google/protobuf/duration.js';
