@@ -3,7 +3,7 @@
  * makes. The translator owns one index and updates it object by object; stage A only reads it,
  * through the read-only `Lookup`.
  */
-import type { DiagnosticSink } from '../diagnostics.js';
+import type { DiagnosticSink, ObjectRef } from '../diagnostics.js';
 import { parseTLSCertificateDelegation, type TLSCertificateDelegationView } from './k8s/delegation.js';
 import {
   type EndpointSliceView,
@@ -45,6 +45,8 @@ export type Report = Parameters<DiagnosticSink['report']>;
 export interface Parsed {
   /** `Kind/namespace/name`, as well as it could be read. */
   readonly identity: string;
+  /** The object, as well as it could be read. */
+  readonly ref: ObjectRef;
   readonly view: View | undefined;
   /** Diagnostics found while parsing. */
   readonly reports: readonly Report[];
@@ -59,10 +61,12 @@ export function parseObject(object: unknown): Parsed | undefined {
   if (parse === undefined) return undefined;
   const reports: Report[] = [];
   const view = parse(object, { report: (...args) => void reports.push(args) });
-  if (view !== undefined)
-    return { identity: identityOf(view.kind, view.meta.namespace, view.meta.name), view, reports };
+  if (view !== undefined) {
+    const { ref } = view.meta;
+    return { identity: identityOf(ref.kind, ref.namespace, ref.name), ref, view, reports };
+  }
   const ref = roughRef(kind, object);
-  return { identity: identityOf(kind, ref.namespace, ref.name), view, reports };
+  return { identity: identityOf(kind, ref.namespace, ref.name), ref, view, reports };
 }
 
 export const identityOf = (kind: string, namespace: string, name: string): string =>
@@ -84,30 +88,37 @@ export function compareAge(a: Meta, b: Meta): number {
 }
 
 /** JSON with sorted keys: the tie-breaker between two objects that claim the same identity. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+/** Nesting deeper than any Kubernetes object; guards the recursive helpers against cyclic input. */
+const maxDepth = 100;
+
+export function canonicalJson(value: unknown, depth = 0): string {
+  // Input is meant to be JSON data; anything deeper or stranger still gets a stable text.
+  if (depth > maxDepth) return '"…"';
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, depth + 1)).join(',')}]`;
   if (isRecord(value)) {
     return `{${Object.keys(value)
       .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k], depth + 1)}`)
       .join(',')}}`;
   }
+  if (typeof value === 'bigint') return `"${value}n"`;
   return JSON.stringify(value) ?? 'null';
 }
 
 /** Structural equality of two JSON values (key order ignored). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
+export function jsonEqual(a: unknown, b: unknown, depth = 0): boolean {
   if (a === b) return true;
+  if (depth > maxDepth) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i], depth + 1)) return false;
     return true;
   }
   if (isRecord(a)) {
     if (!isRecord(b)) return false;
     const keys = Object.keys(a);
     if (keys.length !== Object.keys(b).length) return false;
-    for (const k of keys) if (!Object.hasOwn(b, k) || !jsonEqual(a[k], b[k])) return false;
+    for (const k of keys) if (!Object.hasOwn(b, k) || !jsonEqual(a[k], b[k], depth + 1)) return false;
     return true;
   }
   return typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b);

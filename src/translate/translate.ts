@@ -69,12 +69,7 @@ function deduplicate(
     if (text === existing.text) continue;
     const [keep, drop] = text < existing.text ? [{ object, text }, existing] : [existing, { object, text }];
     chosen.set(parsed.identity, keep);
-    const dropped = parseObject(drop.object);
-    const ref = dropped?.view?.meta.ref ?? {
-      kind: parsed.identity.split('/')[0] ?? '',
-      namespace: '',
-      name: '',
-    };
+    const ref = (parseObject(drop.object) ?? parsed).ref;
     sink.report(
       'DuplicateObject',
       ref,

@@ -26,6 +26,12 @@ export function field(value: unknown, key: string): unknown {
   return isRecord(value) && Object.hasOwn(value, key) ? value[key] : undefined;
 }
 
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function isWellFormed(text: string): boolean {
+  return !loneSurrogate.test(text);
+}
+
 export function readString(
   r: Reader,
   value: unknown,
@@ -44,6 +50,11 @@ export function readString(
       path,
       `string of ${value.length} characters exceeds the limit of ${max}`,
     );
+    return undefined;
+  }
+  // Protobuf strings are UTF-8: an unpaired surrogate would reach Envoy as U+FFFD, not as given.
+  if (!isWellFormed(value)) {
+    r.sink.report('InvalidField', r.ref, path, 'string contains an unpaired UTF-16 surrogate');
     return undefined;
   }
   return value;
