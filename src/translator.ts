@@ -153,7 +153,9 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
     return built;
   };
 
-  const virtualHost = (ir: IrVirtualHost) => message(virtualHostOf, ir, buildVirtualHost);
+  // gRPC clients read ingress_http too when they get API listeners; they refuse path_separated_prefix.
+  const style = { splitSegmentPrefix: options.grpcApiListeners };
+  const virtualHost = (ir: IrVirtualHost) => message(virtualHostOf, ir, (v) => buildVirtualHost(v, style));
 
   function encodedVirtualHost(vhost: VirtualHost): Uint8Array {
     let bytes = encodedVirtualHosts.get(vhost);
@@ -317,7 +319,7 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
         set(
           'routes',
           name,
-          https === undefined ? undefined : buildRouteConfiguration(name, [https]),
+          https === undefined ? undefined : buildRouteConfiguration(name, [https], style),
           touched.routes,
         );
         if (old === undefined || https === undefined || chainKey(old) !== chainKey(https))

@@ -86,9 +86,10 @@ function byName<T extends { name?: string | undefined }>(items: T[]): T[] {
 
 /** Stage B: one Envoy resource per IR element, every collection sorted by name. */
 export function buildResources(ir: Ir, options: ResolvedOptions): XdsResources {
+  const style = { splitSegmentPrefix: options.grpcApiListeners };
   const routes = [
-    ...(ir.http.length > 0 ? [buildRouteConfiguration(httpRouteConfigName, ir.http)] : []),
-    ...ir.https.map((vhost) => buildRouteConfiguration(httpsRouteConfigName(vhost.fqdn), [vhost])),
+    ...(ir.http.length > 0 ? [buildRouteConfiguration(httpRouteConfigName, ir.http, style)] : []),
+    ...ir.https.map((vhost) => buildRouteConfiguration(httpsRouteConfigName(vhost.fqdn), [vhost], style)),
   ];
   return {
     listeners: byName(buildListeners(ir, options)),

@@ -52,6 +52,24 @@ const extAuthzDisabled = {
   'envoy.filters.http.ext_authz': packAny(ExtAuthzPerRoute, { override: { $case: 'disabled', value: true } }),
 };
 
+/** Match variants the route builder can be asked for. */
+export interface RouteStyle {
+  /**
+   * Write a segment prefix `/p` as two routes, exact `/p` and prefix `/p/`, instead of Envoy's
+   * path_separated_prefix, which gRPC's xDS clients refuse. Both forms match the same requests.
+   */
+  readonly splitSegmentPrefix: boolean;
+}
+
+export function buildRoutes(route: IrRoute, style: RouteStyle): Route[] {
+  const path = route.match.path;
+  if (!style.splitSegmentPrefix || path.kind !== 'segmentPrefix') return [buildRoute(route)];
+  return [
+    buildRoute({ ...route, match: { ...route.match, path: { kind: 'exact', value: path.value } } }),
+    buildRoute({ ...route, match: { ...route.match, path: { kind: 'prefix', value: `${path.value}/` } } }),
+  ];
+}
+
 export function buildRoute(route: IrRoute): Route {
   const match = buildRouteMatch(route);
   const action = route.action;
@@ -102,13 +120,24 @@ export function buildRoute(route: IrRoute): Route {
   }
 }
 
-export function buildVirtualHost(vhost: IrVirtualHost): VirtualHost {
-  return { name: virtualHostName(vhost.fqdn), domains: [vhost.fqdn], routes: vhost.routes.map(buildRoute) };
+export function buildVirtualHost(vhost: IrVirtualHost, style: RouteStyle): VirtualHost {
+  return {
+    name: virtualHostName(vhost.fqdn),
+    domains: [vhost.fqdn],
+    routes: vhost.routes.flatMap((route) => buildRoutes(route, style)),
+  };
 }
 
 /** A RouteConfiguration with Contour's defaults: the x-request-start header and port-blind host matching. */
-export function buildRouteConfiguration(name: string, vhosts: readonly IrVirtualHost[]): RouteConfiguration {
-  return buildRouteConfigurationFrom(name, vhosts.map(buildVirtualHost));
+export function buildRouteConfiguration(
+  name: string,
+  vhosts: readonly IrVirtualHost[],
+  style: RouteStyle,
+): RouteConfiguration {
+  return buildRouteConfigurationFrom(
+    name,
+    vhosts.map((v) => buildVirtualHost(v, style)),
+  );
 }
 
 /** buildRouteConfiguration from virtual hosts already built (the incremental translator caches them). */
