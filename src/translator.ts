@@ -102,6 +102,18 @@ function varint(n: number): number[] {
   return out;
 }
 
+/** The index of the first element not below `value` in a sorted array. */
+function lowerBound(sorted: readonly string[], value: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as string) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 const upsertOrder: readonly ResourceKind[] = ['secrets', 'clusters', 'endpoints', 'listeners', 'routes'];
 const removeOrder: readonly ResourceKind[] = ['listeners', 'routes', 'clusters', 'endpoints', 'secrets'];
 
@@ -138,7 +150,9 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
   const chains = new Map<string, FilterChain>();
   const previousHttp = new Map<string, IrVirtualHost>();
   const previousHttps = new Map<string, IrSecureVirtualHost>();
+  /** ingress_http's hosts in order, and their VirtualHost messages, kept sorted as hosts come and go. */
   let httpHosts: string[] = [];
+  let httpVirtualHosts: VirtualHost[] = [];
 
   const message = <T extends object, K extends object>(
     cache: WeakMap<T, K>,
@@ -297,7 +311,7 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
     const state = engine.state;
 
     // Routes and listeners from the hosts that changed.
-    let httpChanged = false;
+    const httpChanged: string[] = [];
     let httpsChanged = false;
     for (const fqdn of changed.hosts) {
       const http = state.http.get(fqdn);
@@ -308,7 +322,7 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
         }
       }
       if (previousHttp.get(fqdn) !== http) {
-        httpChanged = true;
+        httpChanged.push(fqdn);
         if (http === undefined) previousHttp.delete(fqdn);
         else previousHttp.set(fqdn, http);
       }
@@ -328,15 +342,30 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
         else previousHttps.set(fqdn, https);
       }
     }
-    if (httpChanged) {
-      httpHosts = [...state.http.keys()].sort(compareText);
+    if (httpChanged.length > 0) {
+      // Copies, not edits: the previous RouteConfiguration still holds the old arrays.
+      httpHosts = httpHosts.slice();
+      httpVirtualHosts = httpVirtualHosts.slice();
+      for (const fqdn of httpChanged) {
+        const at = lowerBound(httpHosts, fqdn);
+        const present = httpHosts[at] === fqdn;
+        const ir = state.http.get(fqdn);
+        if (ir === undefined) {
+          if (present) {
+            httpHosts.splice(at, 1);
+            httpVirtualHosts.splice(at, 1);
+          }
+        } else if (present) {
+          httpVirtualHosts[at] = virtualHost(ir);
+        } else {
+          httpHosts.splice(at, 0, fqdn);
+          httpVirtualHosts.splice(at, 0, virtualHost(ir));
+        }
+      }
       const config =
         httpHosts.length === 0
           ? undefined
-          : buildRouteConfigurationFrom(
-              httpRouteConfigName,
-              httpHosts.map((fqdn) => virtualHost(state.http.get(fqdn) as IrVirtualHost)),
-            );
+          : buildRouteConfigurationFrom(httpRouteConfigName, httpVirtualHosts);
       set('routes', httpRouteConfigName, config, touched.routes);
       const hasListener = store.listeners.has(httpListenerName);
       if (httpHosts.length > 0 && !hasListener)

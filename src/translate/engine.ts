@@ -161,6 +161,9 @@ export function createEngine(options: ResolvedOptions): Engine {
   const https = new Map<string, SecureVirtualHost>();
   const clusterRefs = new Map<string, number>();
   const clusterDefiners = new Map<string, Set<string>>();
+  /** How many live clusters use each EDS name, and the names whose count crossed zero this batch. */
+  const edsRefs = new Map<string, number>();
+  const edsTouched = new Set<string>();
   const clusterReports = new Map<string, readonly Report[]>();
   const clusters = new Map<string, Cluster>();
   const needs = new Map<string, EndpointsNeed>();
@@ -201,11 +204,26 @@ export function createEngine(options: ResolvedOptions): Engine {
    * Settles the definition of one cluster name from every Ingress that defines it, oldest first, so
    * the result never depends on the order events arrived in. Returns whether the definition changed.
    */
+  function trackEds(before: Cluster | undefined, after: Cluster | undefined): void {
+    const was = before?.discovery.kind === 'eds' ? before.discovery.serviceName : undefined;
+    const now = after?.discovery.kind === 'eds' ? after.discovery.serviceName : undefined;
+    if (was === now) return;
+    if (was !== undefined) {
+      refCount(edsRefs, was, -1);
+      edsTouched.add(was);
+    }
+    if (now !== undefined) {
+      refCount(edsRefs, now, 1);
+      edsTouched.add(now);
+    }
+  }
+
   function settleCluster(name: string): boolean {
     const before = clusters.get(name);
     clusterReports.delete(name);
     if (!clusterRefs.has(name)) {
       clusters.delete(name);
+      trackEds(before, undefined);
       return before !== undefined;
     }
     const definers = [...(clusterDefiners.get(name) ?? [])]
@@ -218,6 +236,7 @@ export function createEngine(options: ResolvedOptions): Engine {
     const cluster = winner?.clusters.get(name);
     if (winner === undefined || cluster === undefined) {
       clusters.delete(name);
+      trackEds(before, undefined);
       return before !== undefined;
     }
     const reports: Report[] = [];
@@ -238,6 +257,7 @@ export function createEngine(options: ResolvedOptions): Engine {
     }
     if (before !== undefined && jsonEqual(before, cluster)) return false;
     clusters.set(name, cluster);
+    trackEds(before, cluster);
     return true;
   }
 
@@ -274,6 +294,7 @@ export function createEngine(options: ResolvedOptions): Engine {
     },
 
     apply(changes) {
+      edsTouched.clear();
       const dirtyDeps = new Set<string>();
       const dirtyIngresses = new Set<string>();
       let classesChanged = false;
@@ -410,22 +431,19 @@ export function createEngine(options: ResolvedOptions): Engine {
       }
       for (const name of changedSecrets) if (!secretRefs.has(name)) secrets.delete(name);
 
-      // 4. Endpoint groups for the EDS names live clusters use.
-      const wanted = new Set<string>();
-      for (const cluster of clusters.values())
-        if (cluster.discovery.kind === 'eds') wanted.add(cluster.discovery.serviceName);
+      // 4. Endpoint groups: only those whose EDS name gained or lost its last cluster, or whose inputs changed.
       const changedEndpoints = new Set<string>();
       const dirtyGroups = new Set<string>();
       for (const dep of dirtyDeps) for (const name of groupDependents.get(dep) ?? []) dirtyGroups.add(name);
-      for (const name of [...endpoints.keys()]) {
-        if (wanted.has(name)) continue;
-        endpoints.delete(name);
-        const old = groups.get(name);
-        groups.delete(name);
-        for (const dep of old?.deps ?? []) removeFromSetMap(groupDependents, dep, name);
-        changedEndpoints.add(name);
-      }
-      for (const name of wanted) {
+      for (const name of new Set([...edsTouched, ...dirtyGroups])) {
+        if (!edsRefs.has(name)) {
+          const old = groups.get(name);
+          groups.delete(name);
+          needs.delete(name);
+          for (const dep of old?.deps ?? []) removeFromSetMap(groupDependents, dep, name);
+          if (endpoints.delete(name)) changedEndpoints.add(name);
+          continue;
+        }
         const need = needs.get(name);
         if (need === undefined) continue;
         const old = groups.get(name);
@@ -442,7 +460,6 @@ export function createEngine(options: ResolvedOptions): Engine {
         if (endpoints.get(name) !== kept) changedEndpoints.add(name);
         endpoints.set(name, kept);
       }
-      for (const name of needs.keys()) if (!wanted.has(name)) needs.delete(name);
 
       const any =
         changedHosts.size > 0 ||

@@ -92,6 +92,8 @@ export const unknownTimestamp = '\uffff';
 /** RFC 3339 timestamps sort as text once normalised to UTC. */
 function normalizeTimestamp(text: string): string {
   if (text === '') return unknownTimestamp;
+  // The API server's own form, UTC to the second: normalise without parsing.
+  if (/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(text)) return `${text.slice(0, -1)}.000Z`;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? unknownTimestamp : new Date(ms).toISOString();
 }
