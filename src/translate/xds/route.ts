@@ -7,10 +7,8 @@ import type {
 } from '../../model/ir.js';
 import type { HeaderMatcher, RouteMatch } from '../../xds-types/envoy/config/route/v3/route_components.js';
 import { virtualHostName } from '../names.js';
-import { packAny } from './any.js';
 import { buildDuration } from './common.js';
 import {
-  ExtAuthzPerRoute,
   HeaderValueOption_HeaderAppendAction,
   type Route,
   type RouteConfiguration,
@@ -47,10 +45,6 @@ export function buildRouteMatch(route: IrRoute): RouteMatch {
   return { pathSpecifier: buildPathSpecifier(route.match.path), ...(headers.length > 0 ? { headers } : {}) };
 }
 
-/** Redirect routes never reach an upstream, so an external authorization filter must not run on them. */
-const extAuthzDisabled = {
-  'envoy.filters.http.ext_authz': packAny(ExtAuthzPerRoute, { override: { $case: 'disabled', value: true } }),
-};
 
 /** Match variants the route builder can be asked for. */
 export interface RouteStyle {
@@ -81,7 +75,6 @@ export function buildRoute(route: IrRoute): Route {
           $case: 'redirect',
           value: { schemeRewriteSpecifier: { $case: 'httpsRedirect', value: true } },
         },
-        typedPerFilterConfig: extAuthzDisabled,
       };
     case 'directResponse':
       return { match, action: { $case: 'directResponse', value: { status: action.status } } };
