@@ -45,7 +45,6 @@ export function buildRouteMatch(route: IrRoute): RouteMatch {
   return { pathSpecifier: buildPathSpecifier(route.match.path), ...(headers.length > 0 ? { headers } : {}) };
 }
 
-
 /** Match variants the route builder can be asked for. */
 export interface RouteStyle {
   /**
