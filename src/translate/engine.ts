@@ -67,6 +67,19 @@ export interface Engine {
   reports(): Report[];
 }
 
+/**
+ * The identity parseObject would give a well-formed object, read without parsing it (namespaced
+ * kinds default to `default`; IngressClass is cluster-scoped). Undefined when it cannot be read.
+ */
+function quickIdentity(object: unknown): string | undefined {
+  const o = object as { kind?: unknown; metadata?: { namespace?: unknown; name?: unknown } } | null;
+  const kind = o?.kind;
+  const name = o?.metadata?.name;
+  if (typeof kind !== 'string' || typeof name !== 'string') return undefined;
+  const namespace = kind === 'IngressClass' ? '' : (o?.metadata?.namespace ?? 'default');
+  return typeof namespace === 'string' ? identityOf(kind, namespace, name) : undefined;
+}
+
 /** Objects whose resourceVersion is equal are equal (the API server's guarantee); else compare content. */
 function unchanged(previous: unknown, next: unknown): boolean {
   if (previous === next) return true;
@@ -304,6 +317,10 @@ export function createEngine(options: ResolvedOptions): Engine {
         let identity: string;
         let parsed: Parsed | undefined;
         if (change.type === 'upsert') {
+          // An informer resync re-delivers every object: skip unchanged ones before parsing them.
+          const quick = quickIdentity(change.object);
+          const held = quick === undefined ? undefined : entries.get(quick);
+          if (held !== undefined && unchanged(held.object, change.object)) continue;
           parsed = parseObject(change.object);
           if (parsed === undefined) continue;
           identity = parsed.identity;
