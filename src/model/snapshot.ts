@@ -53,6 +53,20 @@ export interface Parsed {
 }
 
 /** Parses one object, or returns undefined for kinds kube-xds does not read. Never throws. */
+/** The identity of an object kube-xds reads, without parsing it; undefined for kinds it ignores. */
+export function recognisedIdentity(object: unknown): string | undefined {
+  if (!isRecord(object)) return undefined;
+  const { apiVersion, kind } = object;
+  if (
+    typeof apiVersion !== 'string' ||
+    typeof kind !== 'string' ||
+    parsers[`${apiVersion} ${kind}`] === undefined
+  ) {
+    return undefined;
+  }
+  return quickIdentity(object) ?? parseObject(object)?.identity;
+}
+
 export function parseObject(object: unknown): Parsed | undefined {
   if (!isRecord(object)) return undefined;
   const { apiVersion, kind } = object;
@@ -67,6 +81,19 @@ export function parseObject(object: unknown): Parsed | undefined {
   }
   const ref = roughRef(kind, object);
   return { identity: identityOf(kind, ref.namespace, ref.name), ref, view, reports };
+}
+
+/**
+ * The identity parseObject would give a well-formed object, read without parsing it (namespaced
+ * kinds default to `default`; IngressClass is cluster-scoped). Undefined when it cannot be read.
+ */
+export function quickIdentity(object: unknown): string | undefined {
+  const o = object as { kind?: unknown; metadata?: { namespace?: unknown; name?: unknown } } | null;
+  const kind = o?.kind;
+  const name = o?.metadata?.name;
+  if (typeof kind !== 'string' || typeof name !== 'string') return undefined;
+  const namespace = kind === 'IngressClass' ? '' : (o?.metadata?.namespace ?? 'default');
+  return typeof namespace === 'string' ? identityOf(kind, namespace, name) : undefined;
 }
 
 export const identityOf = (kind: string, namespace: string, name: string): string =>

@@ -22,6 +22,7 @@ import {
   type Lookup,
   type Parsed,
   parseObject,
+  quickIdentity,
   type Report,
 } from '../model/snapshot.js';
 import type { ResolvedOptions } from '../options.js';
@@ -65,19 +66,6 @@ export interface Engine {
   readonly state: EngineState;
   /** Every current diagnostic, unsorted and possibly with repeats (sortDiagnostics cleans both). */
   reports(): Report[];
-}
-
-/**
- * The identity parseObject would give a well-formed object, read without parsing it (namespaced
- * kinds default to `default`; IngressClass is cluster-scoped). Undefined when it cannot be read.
- */
-function quickIdentity(object: unknown): string | undefined {
-  const o = object as { kind?: unknown; metadata?: { namespace?: unknown; name?: unknown } } | null;
-  const kind = o?.kind;
-  const name = o?.metadata?.name;
-  if (typeof kind !== 'string' || typeof name !== 'string') return undefined;
-  const namespace = kind === 'IngressClass' ? '' : (o?.metadata?.namespace ?? 'default');
-  return typeof namespace === 'string' ? identityOf(kind, namespace, name) : undefined;
 }
 
 /** Objects whose resourceVersion is equal are equal (the API server's guarantee); else compare content. */

@@ -5,7 +5,7 @@
  */
 import { createDiagnosticSink, type Diagnostic, formatDiagnostic, sortDiagnostics } from '../diagnostics.js';
 import type { Ir } from '../model/ir.js';
-import { canonicalJson, compareText, parseObject } from '../model/snapshot.js';
+import { canonicalJson, compareText, parseObject, recognisedIdentity } from '../model/snapshot.js';
 import { type ResolvedOptions, resolveOptions, type TranslateOptions } from '../options.js';
 import type { XdsResources } from '../resources.js';
 import { createTranslatorWith } from '../translator.js';
@@ -56,20 +56,22 @@ function deduplicate(
   const chosen = new Map<string, { object: unknown; text?: string }>();
   const order: string[] = [];
   for (const object of objects) {
-    const parsed = parseObject(object);
-    if (parsed === undefined) continue;
-    const existing = chosen.get(parsed.identity);
+    // Identity without parsing: the engine parses each kept object once.
+    const identity = recognisedIdentity(object);
+    if (identity === undefined) continue;
+    const existing = chosen.get(identity);
     if (existing === undefined) {
-      chosen.set(parsed.identity, { object });
-      order.push(parsed.identity);
+      chosen.set(identity, { object });
+      order.push(identity);
       continue;
     }
     existing.text ??= canonicalJson(existing.object);
     const text = canonicalJson(object);
     if (text === existing.text) continue;
     const [keep, drop] = text < existing.text ? [{ object, text }, existing] : [existing, { object, text }];
-    chosen.set(parsed.identity, keep);
-    const ref = (parseObject(drop.object) ?? parsed).ref;
+    chosen.set(identity, keep);
+    const ref = (parseObject(drop.object) ?? parseObject(keep.object))?.ref;
+    if (ref === undefined) continue;
     sink.report(
       'DuplicateObject',
       ref,
