@@ -200,24 +200,75 @@ export function resourceVersions<K extends ResourceKind>(
   return versionsOf(kind, indexByName(kind, resources), options.versions);
 }
 
+/**
+ * Structural equality of two messages. Equal structures encode to equal bytes (map entries are
+ * encoded sorted), so an equal pair needs no hashing; an unequal pair is still compared by version,
+ * since different structures can encode alike.
+ */
+function sameMessage(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Uint8Array) {
+    if (!(b instanceof Uint8Array) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameMessage(a[i], b[i])) return false;
+    return true;
+  }
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  for (const key of keys) if (!sameMessage(x[key], y[key])) return false;
+  return true;
+}
+
+function lazy<T>(compute: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => {
+    value ??= { v: compute() };
+    return value.v;
+  };
+}
+
 function diffKind<K extends ResourceKind>(
   kind: K,
   prev: readonly ResourceOf<K>[],
   next: readonly ResourceOf<K>[],
   cache: WeakMap<object, string> | undefined,
 ): KindDiff<K> {
-  const before = versionsOf(kind, indexByName(kind, prev), cache);
+  const prevByName = indexByName(kind, prev);
   const nextByName = indexByName(kind, next);
-  const after = versionsOf(kind, nextByName, cache);
+  const names = [...nextByName.keys()].sort(compareText);
   const upserted: Upsert<K>[] = [];
-  for (const name of after.names) {
-    const version = after.versions.get(name);
-    const resource = nextByName.get(name);
-    if (version === undefined || resource === undefined) continue;
-    if (before.versions.get(name) !== version) upserted.push({ name, version, resource });
+  for (const name of names) {
+    const resource = nextByName.get(name) as ResourceOf<K>;
+    const before = prevByName.get(name);
+    if (before !== undefined && sameMessage(before, resource)) continue;
+    const version = cachedVersion(kind, resource, cache);
+    if (before === undefined || cachedVersion(kind, before, cache) !== version)
+      upserted.push({ name, version, resource });
   }
-  const removed = before.names.filter((name) => !after.versions.has(name));
-  return { upserted, removed, names: after.names, versions: after.versions, version: after.version };
+  const removed = [...prevByName.keys()].filter((name) => !nextByName.has(name)).sort(compareText);
+  // Every version is computed only when asked for: a push of upserts and removals needs none.
+  const versions = lazy(
+    () => new Map(names.map((n) => [n, cachedVersion(kind, nextByName.get(n) as ResourceOf<K>, cache)])),
+  );
+  const version = lazy(() => typeVersion(names, versions()));
+  return {
+    upserted,
+    removed,
+    names,
+    get versions() {
+      return versions();
+    },
+    get version() {
+      return version();
+    },
+  };
 }
 
 function planOf(diff: Omit<ResourceDiff, 'plan'>): PushStep[] {
