@@ -8,7 +8,17 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { type TranslateOptions, type TranslateResult, toEnvoyJson, translate } from '../../src/index.js';
+import {
+  applyDiff,
+  createTranslator,
+  emptyResources,
+  type ObjectChange,
+  type ResourceDiff,
+  type TranslateOptions,
+  type TranslateResult,
+  toEnvoyJson,
+  translate,
+} from '../../src/index.js';
 import { assertEnvoyAccepts } from '../support/pgv.js';
 
 const root = dirname(fileURLToPath(import.meta.url));
@@ -50,7 +60,8 @@ function checkFiles(dir: string, files: Record<string, string>): void {
   }
   for (const [name, text] of Object.entries(files)) {
     const file = join(dir, name);
-    if (!existsSync(file)) throw new Error(`${relative(root, file)} is missing; run UPDATE_GOLDEN=1 npm test and review it`);
+    if (!existsSync(file))
+      throw new Error(`${relative(root, file)} is missing; run UPDATE_GOLDEN=1 npm test and review it`);
     expect(text, relative(root, file)).toBe(readFileSync(file, 'utf8'));
   }
 }
@@ -68,17 +79,33 @@ function caseDirs(): string[] {
   return dirs;
 }
 
-/** A step document `{ delete: { kind, namespace, name } }` removes an object; any other document upserts. */
-function applyStep(objects: Map<string, unknown>, docs: unknown[]): void {
+/**
+ * A step document `{ delete: { kind, namespace, name } }` removes an object; any other document upserts.
+ * Returns the step as the watch events an incremental translator would receive.
+ */
+function applyStep(objects: Map<string, unknown>, docs: unknown[]): ObjectChange[] {
+  const changes: ObjectChange[] = [];
   for (const doc of docs) {
-    const record = doc as { delete?: { kind: string; namespace?: string; name: string }; kind?: string; metadata?: { namespace?: string; name?: string } };
+    const record = doc as {
+      delete?: { kind: string; namespace?: string; name: string };
+      kind?: string;
+      metadata?: { namespace?: string; name?: string };
+    };
     if (record.delete !== undefined) {
       const id = `${record.delete.kind}/${record.delete.namespace ?? ''}/${record.delete.name}`;
       if (!objects.delete(id)) throw new Error(`step deletes ${id}, which does not exist`);
+      changes.push({ type: 'delete', ...record.delete });
       continue;
     }
     objects.set(`${record.kind}/${record.metadata?.namespace ?? ''}/${record.metadata?.name}`, doc);
+    changes.push({ type: 'upsert', object: doc });
   }
+  return changes;
+}
+
+/** The names a diff pushes, per kind, in plan order: the reviewable part of an incremental step. */
+function renderDiff(diff: ResourceDiff): string {
+  return `${JSON.stringify(diff.plan, null, 2)}\n`;
 }
 
 const cases = caseDirs();
@@ -94,13 +121,28 @@ describe('golden cases', () => {
       it(`${name} (sequence)`, () => {
         const options = readOptions(dir);
         const objects = new Map<string, unknown>();
-        const steps = readdirSync(stepsDir).filter((f) => f.endsWith('.yaml')).sort();
+        const steps = readdirSync(stepsDir)
+          .filter((f) => f.endsWith('.yaml'))
+          .sort();
         expect(steps.length, `${name} needs at least two steps`).toBeGreaterThan(1);
+        // The same steps drive the incremental translator, which must agree with a fresh translation.
+        const translator = createTranslator(options);
+        let previous = emptyResources;
         for (const step of steps) {
-          applyStep(objects, readYaml(join(stepsDir, step)));
+          const changes = applyStep(objects, readYaml(join(stepsDir, step)));
           const result = translate([...objects.values()], options);
           assertEnvoyAccepts(result.resources);
-          checkFiles(join(stepsDir, step.replace(/\.yaml$/, '')), render(result));
+          const update = translator.apply(changes);
+          expect(toEnvoyJson(update.resources), `${step}: incremental resources`).toEqual(
+            toEnvoyJson(result.resources),
+          );
+          expect(update.diagnostics, `${step}: incremental diagnostics`).toEqual(result.diagnostics);
+          expect(toEnvoyJson(applyDiff(previous, update.diff))).toEqual(toEnvoyJson(result.resources));
+          previous = result.resources;
+          checkFiles(join(stepsDir, step.replace(/\.yaml$/, '')), {
+            ...render(result),
+            'diff.json': renderDiff(update.diff),
+          });
         }
       });
     } else {
