@@ -22,7 +22,6 @@ import {
   type Lookup,
   type Parsed,
   parseObject,
-  quickIdentity,
   type Report,
 } from '../model/snapshot.js';
 import type { ResolvedOptions } from '../options.js';
@@ -174,6 +173,40 @@ export function createEngine(options: ResolvedOptions): Engine {
   const secretRefs = new Map<string, number>();
   const secrets = new Map<string, TlsSecret>();
 
+  // Entries also indexed by kind, namespace and name, so a resync finds the held copy without
+  // building an identity string per object.
+  const held = new Map<string, Map<string, Map<string, Entry>>>();
+  const identityParts = new Map<string, readonly [string, string, string]>();
+
+  function setEntry(identity: string, entry: Entry): void {
+    entries.set(identity, entry);
+    const { kind, namespace, name } = entry.parsed.ref;
+    const parts = [kind, kind === 'IngressClass' ? '' : namespace, name] as const;
+    identityParts.set(identity, parts);
+    const byNamespace = held.get(parts[0]) ?? new Map<string, Map<string, Entry>>();
+    held.set(parts[0], byNamespace);
+    const byName = byNamespace.get(parts[1]) ?? new Map<string, Entry>();
+    byNamespace.set(parts[1], byName);
+    byName.set(parts[2], entry);
+  }
+
+  function deleteEntry(identity: string): void {
+    entries.delete(identity);
+    const parts = identityParts.get(identity);
+    identityParts.delete(identity);
+    if (parts !== undefined) held.get(parts[0])?.get(parts[1])?.delete(parts[2]);
+  }
+
+  /** The entry held for an object's kind, namespace and name (read without parsing it), if any. */
+  function heldObject(object: unknown): Entry | undefined {
+    const o = object as { kind?: unknown; metadata?: { namespace?: unknown; name?: unknown } } | null;
+    const kind = o?.kind;
+    const name = o?.metadata?.name;
+    if (typeof kind !== 'string' || typeof name !== 'string') return undefined;
+    const namespace = kind === 'IngressClass' ? '' : (o?.metadata?.namespace ?? 'default');
+    return typeof namespace === 'string' ? held.get(kind)?.get(namespace)?.get(name) : undefined;
+  }
+
   const ingressId = (view: IngressView) => `${view.meta.namespace}/${view.meta.name}`;
 
   function dropClaims(id: string): CachedClaims | undefined {
@@ -306,8 +339,7 @@ export function createEngine(options: ResolvedOptions): Engine {
         let parsed: Parsed | undefined;
         if (change.type === 'upsert') {
           // An informer resync re-delivers every object: skip unchanged ones before parsing them.
-          const quick = quickIdentity(change.object);
-          const held = quick === undefined ? undefined : entries.get(quick);
+          const held = heldObject(change.object);
           if (held !== undefined && unchanged(held.object, change.object)) continue;
           parsed = parseObject(change.object);
           if (parsed === undefined) continue;
@@ -331,8 +363,8 @@ export function createEngine(options: ResolvedOptions): Engine {
         if (before !== undefined) index.remove(before);
         if (after !== undefined) index.add(after);
         if (change.type === 'upsert' && parsed !== undefined)
-          entries.set(identity, { object: change.object, parsed });
-        else entries.delete(identity);
+          setEntry(identity, { object: change.object, parsed });
+        else deleteEntry(identity);
       }
 
       // 2. Which Ingresses to evaluate again.
