@@ -3,6 +3,7 @@
  * `code`, show `message`, and point users at `object` and `path`. Codes are stable and documented in
  * docs/reference/diagnostics.md (a test keeps the two in step).
  */
+import { compareText } from './compare.js';
 
 /** Every diagnostic code, with its severity. `error`: something was left out of the output. */
 export const diagnosticCodes = {
@@ -83,10 +84,6 @@ export function formatDiagnostic(d: Diagnostic): string {
   const where = d.object.namespace === '' ? d.object.name : `${d.object.namespace}/${d.object.name}`;
   const path = d.path.length === 0 ? '' : ` ${formatPath(d.path)}`;
   return `${d.severity} ${d.code} ${d.object.kind} ${where}${path}: ${d.message}`;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Sorts by object (kind, namespace, name), then path, then code, then message; removes exact repeats. */

@@ -4,6 +4,7 @@
  * make-before-break push order. Pure: hashing only, no I/O, clock or randomness.
  */
 import { createHash } from 'node:crypto';
+import { compareText } from './compare.js';
 import {
   type ResourceKind,
   resourceCodecs,
@@ -83,10 +84,6 @@ export const emptyResources: XdsResources = Object.freeze({
 
 const upsertOrder: readonly ResourceKind[] = ['secrets', 'clusters', 'endpoints', 'listeners', 'routes'];
 const removeOrder: readonly ResourceKind[] = ['listeners', 'routes', 'clusters', 'endpoints', 'secrets'];
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** The part of a generated codec a version needs. */
 interface Encoder<T> {

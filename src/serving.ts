@@ -3,6 +3,8 @@
  * SotW and Delta responses from translate() output and diffResources(). Pure: streams, nonces,
  * subscriptions and ACK/NACK bookkeeping stay with the host (docs/guides/serving.md).
  */
+
+import { compareText } from './compare.js';
 import type { KindDiff, PushStep, ResourceDiff, ResourceOf, Upsert } from './diff.js';
 import { type ResourceKind, resourceCodecs, resourceKinds, resourceName, typeUrls } from './resources.js';
 import { type MessageCodec, packAny } from './translate/xds/any.js';
@@ -42,10 +44,6 @@ export function packResource<K extends ResourceKind>(kind: K, resource: Resource
 
 const nameOf = <K extends ResourceKind>(kind: K, resource: ResourceOf<K>) =>
   resourceName(kind, resource as { name?: string; clusterName?: string });
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 export interface DiscoveryResponseOptions {
   /**

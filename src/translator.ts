@@ -6,6 +6,7 @@
  * for resources that changed and cached per message object.
  */
 import { createHash } from 'node:crypto';
+import { compareText } from './compare.js';
 import { type Diagnostic, diagnosticCodes, sortDiagnostics } from './diagnostics.js';
 import type { KindDiff, PushStep, ResourceDiff, ResourceOf, Upsert } from './diff.js';
 import type {
@@ -15,7 +16,6 @@ import type {
   VirtualHost as IrVirtualHost,
   TlsSecret,
 } from './model/ir.js';
-import { compareText } from './model/snapshot.js';
 import { type ResolvedOptions, resolveOptions, type TranslateOptions } from './options.js';
 import { type ResourceKind, resourceCodecs, type XdsResources } from './resources.js';
 import { createEngine, type ObjectChange } from './translate/engine.js';

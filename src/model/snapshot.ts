@@ -3,6 +3,7 @@
  * makes. The translator owns one index and updates it object by object; stage A only reads it,
  * through the read-only `Lookup`.
  */
+import { compareText } from '../compare.js';
 import type { DiagnosticSink, ObjectRef } from '../diagnostics.js';
 import { parseTLSCertificateDelegation, type TLSCertificateDelegationView } from './k8s/delegation.js';
 import {
@@ -100,10 +101,6 @@ export const identityOf = (kind: string, namespace: string, name: string): strin
   `${kind}/${namespace}/${name}`;
 
 export const key = (namespace: string, name: string): string => `${namespace}/${name}`;
-
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 export function compareMeta(a: Meta, b: Meta): number {
   return compareText(a.namespace, b.namespace) || compareText(a.name, b.name);

@@ -3,6 +3,8 @@
  * EndpointSlices, or from legacy Endpoints for a Service that has no slices. Only ready,
  * non-terminating endpoints serve; ports match by name; zones become localities; duplicates go.
  */
+
+import { compareText } from '../compare.js';
 import type { DiagnosticSink } from '../diagnostics.js';
 import type { Endpoint, EndpointGroup, Locality } from '../model/ir.js';
 import type { EndpointPortView } from '../model/k8s/endpoint-slice.js';
@@ -16,10 +18,6 @@ function matchingPorts(ports: readonly EndpointPortView[], name: string): number
     if (p.name === name && p.protocol === 'TCP' && p.port !== undefined) out.push(p.port);
   }
   return out;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function buildEndpointGroup(lookup: Lookup, need: EndpointsNeed, sink: DiagnosticSink): EndpointGroup {

@@ -9,11 +9,11 @@
  * translate() is one batch on a fresh engine, so the full and incremental paths cannot drift apart.
  */
 
+import { compareText } from '../compare.js';
 import type { Cluster, EndpointGroup, SecureVirtualHost, TlsSecret, VirtualHost } from '../model/ir.js';
 import type { IngressView } from '../model/k8s/ingress.js';
 import {
   compareAge,
-  compareText,
   createObjectIndex,
   dependenciesOf,
   dependency,

@@ -4,13 +4,11 @@
  * string prefix; then more header conditions first. The last step compares the whole match so the
  * order is total and never depends on input order.
  */
+
+import { compareText } from '../compare.js';
 import type { HeaderMatch, PathMatch, Route, RouteMatch } from '../model/ir.js';
 
 const rank: Readonly<Record<PathMatch['kind'], number>> = { exact: 0, regex: 1, prefix: 2, segmentPrefix: 2 };
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 function comparePath(a: PathMatch, b: PathMatch): number {
   const byKind = rank[a.kind] - rank[b.kind];

@@ -3,9 +3,11 @@
  * builds the IR from a read-only snapshot index; the seam below keeps only what is complete and
  * referenced; stage B shapes each Envoy resource. Pure: no I/O, clock or randomness.
  */
+
+import { compareText } from '../compare.js';
 import { createDiagnosticSink, type Diagnostic, formatDiagnostic, sortDiagnostics } from '../diagnostics.js';
 import type { Ir } from '../model/ir.js';
-import { canonicalJson, compareText, parseObject, recognisedIdentity } from '../model/snapshot.js';
+import { canonicalJson, parseObject, recognisedIdentity } from '../model/snapshot.js';
 import { type ResolvedOptions, resolveOptions, type TranslateOptions } from '../options.js';
 import type { XdsResources } from '../resources.js';
 import { createTranslatorWith } from '../translator.js';
