@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { compareText } from './compare.js';
+import { jsonEqual } from './model/snapshot.js';
 import {
   type ResourceKind,
   resourceCodecs,
@@ -111,7 +112,12 @@ export function canonicalBytes<K extends ResourceKind>(kind: K, resource: Resour
   return (resourceCodecs[kind] as Encoder<ResourceOf<K>>).encode(resource).finish();
 }
 
-const hash = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex').slice(0, 32);
+/** A version: the first 32 hex digits of the SHA-256 of the concatenated parts. */
+export function hashParts(parts: readonly (string | Uint8Array)[]): string {
+  const h = createHash('sha256');
+  for (const part of parts) h.update(part);
+  return h.digest('hex').slice(0, 32);
+}
 
 /**
  * The version of one resource: the first 32 hex digits of the SHA-256 of its canonical binary
@@ -123,7 +129,7 @@ const hash = (data: string | Uint8Array) => createHash('sha256').update(data).di
  * ```
  */
 export function resourceVersion<K extends ResourceKind>(kind: K, resource: ResourceOf<K>): string {
-  return hash(canonicalBytes(kind, resource));
+  return hashParts([canonicalBytes(kind, resource)]);
 }
 
 function cachedVersion<K extends ResourceKind>(
@@ -138,17 +144,46 @@ function cachedVersion<K extends ResourceKind>(
   return version;
 }
 
-/** The per-type version of a set of resource versions: a hash over the sorted `name\0version` pairs. */
-function typeVersion(names: readonly string[], versions: ReadonlyMap<string, string>): string {
-  const h = createHash('sha256');
-  for (const name of names) h.update(`${name}\0${versions.get(name) ?? ''}\0`);
-  return h.digest('hex').slice(0, 32);
+/** A value computed on first call and kept. */
+export function lazy<T>(compute: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => {
+    value ??= { v: compute() };
+    return value.v;
+  };
 }
 
-// resourceName's parameter type has no `| undefined` on its optional fields, so with
-// exactOptionalPropertyTypes the generated messages need this assertion to reach it.
-const nameOf = <K extends ResourceKind>(kind: K, resource: ResourceOf<K>) =>
-  resourceName(kind, resource as { name?: string; clusterName?: string });
+/** The per-type version of a set of resource versions: a hash over the sorted `name\0version` pairs. */
+function typeVersion(names: readonly string[], versions: ReadonlyMap<string, string>): string {
+  return hashParts(names.map((name) => `${name}\0${versions.get(name) ?? ''}\0`));
+}
+
+/**
+ * A KindDiff whose names, versions and per-type version are computed on first read: pushing upserts
+ * and removals needs none of them, and computing them all is linear in the number of resources.
+ */
+export function kindDiffOf<K extends ResourceKind>(
+  upserted: readonly Upsert<K>[],
+  removed: readonly string[],
+  names: () => readonly string[],
+  versionOf: (name: string) => string,
+): KindDiff<K> {
+  const versions = lazy(() => new Map(names().map((n) => [n, versionOf(n)] as const)));
+  const version = lazy(() => typeVersion(names(), versions()));
+  return {
+    upserted,
+    removed,
+    get names() {
+      return names();
+    },
+    get versions() {
+      return versions();
+    },
+    get version() {
+      return version();
+    },
+  };
+}
 
 function indexByName<K extends ResourceKind>(
   kind: K,
@@ -156,7 +191,7 @@ function indexByName<K extends ResourceKind>(
 ): Map<string, ResourceOf<K>> {
   const byName = new Map<string, ResourceOf<K>>();
   for (const resource of resources) {
-    const name = nameOf(kind, resource);
+    const name = resourceName(kind, resource);
     // Two resources of one kind with one name cannot both be served (xDS clients NACK duplicates).
     if (byName.has(name))
       throw new Error(`kube-xds: two ${kind} resources are named ${JSON.stringify(name)}`);
@@ -197,40 +232,6 @@ export function resourceVersions<K extends ResourceKind>(
   return versionsOf(kind, indexByName(kind, resources), options.versions);
 }
 
-/**
- * Structural equality of two messages. Equal structures encode to equal bytes (map entries are
- * encoded sorted), so an equal pair needs no hashing; an unequal pair is still compared by version,
- * since different structures can encode alike.
- */
-function sameMessage(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a instanceof Uint8Array) {
-    if (!(b instanceof Uint8Array) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-    return true;
-  }
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameMessage(a[i], b[i])) return false;
-    return true;
-  }
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  const x = a as Record<string, unknown>;
-  const y = b as Record<string, unknown>;
-  const keys = Object.keys(x);
-  if (keys.length !== Object.keys(y).length) return false;
-  for (const key of keys) if (!sameMessage(x[key], y[key])) return false;
-  return true;
-}
-
-function lazy<T>(compute: () => T): () => T {
-  let value: { v: T } | undefined;
-  return () => {
-    value ??= { v: compute() };
-    return value.v;
-  };
-}
-
 function diffKind<K extends ResourceKind>(
   kind: K,
   prev: readonly ResourceOf<K>[],
@@ -244,31 +245,24 @@ function diffKind<K extends ResourceKind>(
   for (const name of names) {
     const resource = nextByName.get(name) as ResourceOf<K>;
     const before = prevByName.get(name);
-    if (before !== undefined && sameMessage(before, resource)) continue;
+    // Equal structures encode alike (map entries are encoded sorted): no hashing needed for them.
+    if (before !== undefined && jsonEqual(before, resource)) continue;
     const version = cachedVersion(kind, resource, cache);
     if (before === undefined || cachedVersion(kind, before, cache) !== version)
       upserted.push({ name, version, resource });
   }
   const removed = [...prevByName.keys()].filter((name) => !nextByName.has(name)).sort(compareText);
   // Every version is computed only when asked for: a push of upserts and removals needs none.
-  const versions = lazy(
-    () => new Map(names.map((n) => [n, cachedVersion(kind, nextByName.get(n) as ResourceOf<K>, cache)])),
-  );
-  const version = lazy(() => typeVersion(names, versions()));
-  return {
+  return kindDiffOf(
     upserted,
     removed,
-    names,
-    get versions() {
-      return versions();
-    },
-    get version() {
-      return version();
-    },
-  };
+    () => names,
+    (n) => cachedVersion(kind, nextByName.get(n) as ResourceOf<K>, cache),
+  );
 }
 
-function planOf(diff: Omit<ResourceDiff, 'plan'>): PushStep[] {
+/** The make-before-break push plan of per-kind changes (see ResourceDiff.plan). */
+export function planOf(diff: Omit<ResourceDiff, 'plan'>): PushStep[] {
   const steps: PushStep[] = [];
   for (const kind of upsertOrder) {
     const names = diff[kind].upserted.map((u) => u.name);
@@ -329,7 +323,7 @@ function applyKind<K extends ResourceKind>(
   change: KindDiff<K>,
 ): ResourceOf<K>[] {
   const byName = new Map<string, ResourceOf<K>>();
-  for (const resource of prev) byName.set(nameOf(kind, resource), resource);
+  for (const resource of prev) byName.set(resourceName(kind, resource), resource);
   for (const name of change.removed) byName.delete(name);
   for (const { name, resource } of change.upserted) byName.set(name, resource);
   return [...byName.keys()].sort(compareText).flatMap((name) => {

@@ -42,9 +42,6 @@ export function packResource<K extends ResourceKind>(kind: K, resource: Resource
   return packAny(resourceCodecs[kind] as MessageCodec<ResourceOf<K>>, resource);
 }
 
-const nameOf = <K extends ResourceKind>(kind: K, resource: ResourceOf<K>) =>
-  resourceName(kind, resource as { name?: string; clusterName?: string });
-
 export interface DiscoveryResponseOptions {
   /**
    * The per-type version: `diff[kind].version` or `resourceVersions(kind, resources).version`. The
@@ -84,7 +81,7 @@ export function discoveryResponse<K extends ResourceKind>(
   const wanted = options.names === undefined ? undefined : new Set(options.names);
   const byName = new Map<string, ResourceOf<K>>();
   for (const resource of resources) {
-    const name = nameOf(kind, resource);
+    const name = resourceName(kind, resource);
     if (byName.has(name))
       throw new Error(`kube-xds: two ${kind} resources are named ${JSON.stringify(name)}`);
     if (wanted === undefined || wanted.has(name)) byName.set(name, resource);

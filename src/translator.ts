@@ -5,10 +5,19 @@
  * names into a ResourceDiff. Versions are hashes of the (canonical) binary encoding, computed only
  * for resources that changed and cached per message object.
  */
-import { createHash } from 'node:crypto';
 import { compareText } from './compare.js';
 import { type Diagnostic, diagnosticCodes, sortDiagnostics } from './diagnostics.js';
-import type { KindDiff, PushStep, ResourceDiff, ResourceOf, Upsert } from './diff.js';
+import {
+  hashParts,
+  type KindDiff,
+  kindDiffOf,
+  lazy,
+  planOf,
+  type ResourceDiff,
+  type ResourceOf,
+  resourceVersion,
+  type Upsert,
+} from './diff.js';
 import type {
   EndpointGroup,
   Cluster as IrCluster,
@@ -73,24 +82,6 @@ export interface Translator {
 
 type Store = { readonly [K in ResourceKind]: Map<string, ResourceOf<K>> };
 
-const hash = (parts: readonly Uint8Array[]) => {
-  const h = createHash('sha256');
-  for (const part of parts) h.update(part);
-  return h.digest('hex').slice(0, 32);
-};
-
-function lazy<T>(compute: () => T): () => T {
-  let done = false;
-  let value: T;
-  return () => {
-    if (!done) {
-      value = compute();
-      done = true;
-    }
-    return value;
-  };
-}
-
 function varint(n: number): number[] {
   const out: number[] = [];
   let v = n;
@@ -113,9 +104,6 @@ function lowerBound(sorted: readonly string[], value: string): number {
   }
   return lo;
 }
-
-const upsertOrder: readonly ResourceKind[] = ['secrets', 'clusters', 'endpoints', 'listeners', 'routes'];
-const removeOrder: readonly ResourceKind[] = ['listeners', 'routes', 'clusters', 'endpoints', 'secrets'];
 
 /** Creates an incremental translator. The first apply() with every object is a full translation. */
 export function createTranslator(options?: TranslateOptions): Translator {
@@ -198,10 +186,9 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
         parts.push(Uint8Array.from([0x12, ...varint(bytes.length)]), bytes);
       }
       parts.push(resourceCodecs.routes.encode(rest).finish());
-      version = hash(parts);
+      version = hashParts(parts);
     } else {
-      const codec = resourceCodecs[kind] as { encode(m: ResourceOf<K>): { finish(): Uint8Array } };
-      version = hash([codec.encode(resource).finish()]);
+      version = resourceVersion(kind, resource);
     }
     versions.set(resource, version);
     return version;
@@ -275,27 +262,7 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
         upserted.push({ name, version, resource: now });
     }
     const names = lazy(() => [...map.keys()].sort(compareText));
-    const all = lazy(
-      () => new Map(names().map((n) => [n, versionOf(kind, map.get(n) as ResourceOf<K>)] as const)),
-    );
-    const typeVersion = lazy(() => {
-      const h = createHash('sha256');
-      for (const [name, version] of all()) h.update(`${name}\0${version}\0`);
-      return h.digest('hex').slice(0, 32);
-    });
-    return {
-      upserted,
-      removed,
-      get names() {
-        return names();
-      },
-      get versions() {
-        return all();
-      },
-      get version() {
-        return typeVersion();
-      },
-    };
+    return kindDiffOf(upserted, removed, names, (n) => versionOf(kind, map.get(n) as ResourceOf<K>));
   }
 
   function apply(changes: Iterable<ObjectChange>): TranslatorUpdate {
@@ -421,15 +388,7 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
         endpoints: kindDiff('endpoints', touched.endpoints, before.endpoints),
         secrets: kindDiff('secrets', touched.secrets, before.secrets),
       };
-      const plan: PushStep[] = [];
-      for (const kind of upsertOrder) {
-        const names = kinds[kind].upserted.map((u) => u.name);
-        if (names.length > 0) plan.push({ kind, action: 'upsert', names });
-      }
-      for (const kind of removeOrder) {
-        if (kinds[kind].removed.length > 0) plan.push({ kind, action: 'remove', names: kinds[kind].removed });
-      }
-      return { ...kinds, plan };
+      return { ...kinds, plan: planOf(kinds) };
     });
     // The diff reads the store, so it is taken now, before a later apply() changes the store.
     if (eagerDiff) diff();

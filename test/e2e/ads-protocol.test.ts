@@ -102,7 +102,7 @@ function names(response: WireResponse): string[] {
   return response.resources.map((any) => {
     expect(any.type_url).toBe(response.type_url);
     const message = resourceCodecs[kind].decode(any.value);
-    return resourceName(kind, message as { name?: string; clusterName?: string });
+    return resourceName(kind, message);
   });
 }
 

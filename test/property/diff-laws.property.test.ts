@@ -33,8 +33,7 @@ import { runs, seed } from './params.js';
 
 type Resource = ResourceOf<ResourceKind>;
 
-const nameOf = (kind: ResourceKind, r: Resource) =>
-  resourceName(kind, r as { name?: string; clusterName?: string });
+const nameOf = (kind: ResourceKind, r: Resource) => resourceName(kind, r);
 const output = (s: Snapshot): XdsResources => translate(s.objects, s.options).resources;
 
 /** A small deterministic PRNG (mulberry32), so a shuffle is a function of the seed fast-check drew. */
