@@ -1,23 +1,15 @@
 /**
- * translate(): Kubernetes objects in, Envoy resources and diagnostics out. Stage A (per source kind)
- * builds the IR from a read-only snapshot index; the seam below keeps only what is complete and
- * referenced; stage B shapes each Envoy resource. Pure: no I/O, clock or randomness.
+ * translate(): Kubernetes objects in, Envoy resources and diagnostics out: one batch of upserts on a
+ * fresh incremental translator (translator.ts), so full and incremental translation share one code
+ * path. Pure: no I/O, clock or randomness.
  */
 
-import { compareText } from '../compare.js';
 import { createDiagnosticSink, type Diagnostic, formatDiagnostic, sortDiagnostics } from '../diagnostics.js';
-import type { Ir } from '../model/ir.js';
 import { canonicalJson, parseObject, recognisedIdentity } from '../model/snapshot.js';
-import { type ResolvedOptions, resolveOptions, type TranslateOptions } from '../options.js';
+import { resolveOptions, type TranslateOptions } from '../options.js';
 import type { XdsResources } from '../resources.js';
 import { createTranslatorWith } from '../translator.js';
-import type { EngineState, ObjectChange } from './engine.js';
-import { httpRouteConfigName, httpsRouteConfigName } from './names.js';
-import { buildCluster } from './xds/cluster.js';
-import { buildClusterLoadAssignment } from './xds/endpoint.js';
-import { buildListeners } from './xds/listener.js';
-import { buildRouteConfiguration } from './xds/route.js';
-import { buildSecret } from './xds/secret.js';
+import type { ObjectChange } from './engine.js';
 
 /** Status a host should write on an object (HTTPProxy and later Gateway API); none for Ingress yet. */
 export interface ObjectStatus {
@@ -31,20 +23,6 @@ export interface TranslateResult {
   /** Sorted by object, path and code. */
   readonly diagnostics: readonly Diagnostic[];
   readonly statuses: readonly ObjectStatus[];
-}
-
-const sortedValues = <T>(map: ReadonlyMap<string, T>): T[] =>
-  [...map.keys()].sort(compareText).map((k) => map.get(k) as T);
-
-/** The engine's current IR, in output order. */
-export function irOf(state: EngineState): Ir {
-  return {
-    http: sortedValues(state.http),
-    https: sortedValues(state.https),
-    clusters: sortedValues(state.clusters),
-    endpoints: sortedValues(state.endpoints),
-    secrets: sortedValues(state.secrets),
-  };
 }
 
 /**
@@ -82,28 +60,6 @@ function deduplicate(
     );
   }
   return order.map((identity) => ({ type: 'upsert', object: chosen.get(identity)?.object }));
-}
-
-function byName<T extends { name?: string | undefined }>(items: T[]): T[] {
-  return items.sort((a, b) => compareText(a.name ?? '', b.name ?? ''));
-}
-
-/** Stage B: one Envoy resource per IR element, every collection sorted by name. */
-export function buildResources(ir: Ir, options: ResolvedOptions): XdsResources {
-  const style = { splitSegmentPrefix: options.grpcApiListeners };
-  const routes = [
-    ...(ir.http.length > 0 ? [buildRouteConfiguration(httpRouteConfigName, ir.http, style)] : []),
-    ...ir.https.map((vhost) => buildRouteConfiguration(httpsRouteConfigName(vhost.fqdn), [vhost], style)),
-  ];
-  return {
-    listeners: byName(buildListeners(ir, options)),
-    routes: byName(routes),
-    clusters: byName(ir.clusters.map((c) => buildCluster(c, options))),
-    endpoints: ir.endpoints
-      .map(buildClusterLoadAssignment)
-      .sort((a, b) => compareText(a.clusterName ?? '', b.clusterName ?? '')),
-    secrets: byName(ir.secrets.map(buildSecret)),
-  };
 }
 
 /**

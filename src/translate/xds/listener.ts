@@ -1,5 +1,5 @@
 /** Stage B: the two ingress listeners with Contour's HTTP connection manager defaults. */
-import type { Ir, SecureVirtualHost, TlsVersion } from '../../model/ir.js';
+import type { SecureVirtualHost, TlsVersion } from '../../model/ir.js';
 import type { ResolvedOptions } from '../../options.js';
 import type { AccessLog } from '../../xds-types/envoy/config/accesslog/v3/accesslog.js';
 import type {
@@ -264,19 +264,4 @@ export function buildGrpcApiListener(fqdn: string, options: ResolvedOptions): Li
     httpFilters: [typed('envoy.filters.http.router', Router, {})],
   };
   return { name: fqdn, apiListener: { apiListener: packAny(HttpConnectionManager, hcm) } };
-}
-
-export function buildListeners(ir: Ir, options: ResolvedOptions): Listener[] {
-  const listeners: Listener[] = [];
-  if (ir.http.length > 0) listeners.push(buildHttpListener(options));
-  for (const vhost of ir.http)
-    if (hasGrpcApiListener(vhost.fqdn, options)) listeners.push(buildGrpcApiListener(vhost.fqdn, options));
-  if (ir.https.length > 0)
-    listeners.push(
-      buildHttpsListener(
-        options,
-        ir.https.map((v) => buildSecureFilterChain(v, options)),
-      ),
-    );
-  return listeners;
 }
