@@ -89,12 +89,20 @@ export function parseObject(object: unknown): Parsed | undefined {
  * kinds default to `default`; IngressClass is cluster-scoped). Undefined when it cannot be read.
  */
 export function quickIdentity(object: unknown): string | undefined {
+  const parts = identityParts(object);
+  return parts === undefined ? undefined : identityOf(...parts);
+}
+
+/** quickIdentity as its kind, namespace and name. */
+export function identityParts(
+  object: unknown,
+): readonly [kind: string, namespace: string, name: string] | undefined {
   const o = object as { kind?: unknown; metadata?: { namespace?: unknown; name?: unknown } } | null;
   const kind = o?.kind;
   const name = o?.metadata?.name;
   if (typeof kind !== 'string' || typeof name !== 'string') return undefined;
   const namespace = kind === 'IngressClass' ? '' : (o?.metadata?.namespace ?? 'default');
-  return typeof namespace === 'string' ? identityOf(kind, namespace, name) : undefined;
+  return typeof namespace === 'string' ? [kind, namespace, name] : undefined;
 }
 
 export const identityOf = (kind: string, namespace: string, name: string): string =>

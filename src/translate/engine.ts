@@ -18,6 +18,7 @@ import {
   dependenciesOf,
   dependency,
   identityOf,
+  identityParts,
   jsonEqual,
   type Lookup,
   type Parsed,
@@ -176,13 +177,13 @@ export function createEngine(options: ResolvedOptions): Engine {
   // Entries also indexed by kind, namespace and name, so a resync finds the held copy without
   // building an identity string per object.
   const held = new Map<string, Map<string, Map<string, Entry>>>();
-  const identityParts = new Map<string, readonly [string, string, string]>();
+  const heldParts = new Map<string, readonly [string, string, string]>();
 
   function setEntry(identity: string, entry: Entry): void {
     entries.set(identity, entry);
     const { kind, namespace, name } = entry.parsed.ref;
     const parts = [kind, kind === 'IngressClass' ? '' : namespace, name] as const;
-    identityParts.set(identity, parts);
+    heldParts.set(identity, parts);
     const byNamespace = held.get(parts[0]) ?? new Map<string, Map<string, Entry>>();
     held.set(parts[0], byNamespace);
     const byName = byNamespace.get(parts[1]) ?? new Map<string, Entry>();
@@ -192,19 +193,15 @@ export function createEngine(options: ResolvedOptions): Engine {
 
   function deleteEntry(identity: string): void {
     entries.delete(identity);
-    const parts = identityParts.get(identity);
-    identityParts.delete(identity);
+    const parts = heldParts.get(identity);
+    heldParts.delete(identity);
     if (parts !== undefined) held.get(parts[0])?.get(parts[1])?.delete(parts[2]);
   }
 
   /** The entry held for an object's kind, namespace and name (read without parsing it), if any. */
   function heldObject(object: unknown): Entry | undefined {
-    const o = object as { kind?: unknown; metadata?: { namespace?: unknown; name?: unknown } } | null;
-    const kind = o?.kind;
-    const name = o?.metadata?.name;
-    if (typeof kind !== 'string' || typeof name !== 'string') return undefined;
-    const namespace = kind === 'IngressClass' ? '' : (o?.metadata?.namespace ?? 'default');
-    return typeof namespace === 'string' ? held.get(kind)?.get(namespace)?.get(name) : undefined;
+    const parts = identityParts(object);
+    return parts === undefined ? undefined : held.get(parts[0])?.get(parts[1])?.get(parts[2]);
   }
 
   const ingressId = (view: IngressView) => `${view.meta.namespace}/${view.meta.name}`;
