@@ -62,20 +62,17 @@ export function buildEndpointGroup(lookup: Lookup, need: EndpointsNeed, sink: Di
       }
     }
   } else {
+    // Legacy Endpoints serve only a Service without EndpointSlices.
     const legacy = lookup.legacyEndpoints(need.namespace, need.service);
     for (const subset of legacy?.subsets ?? []) {
       const ports = matchingPorts(subset.ports, need.port.name);
       for (const address of subset.addresses) {
-        if (!isIPv4(address.ip) && !isIPv6(address.ip)) {
-          sink.report(
-            'InvalidEndpoint',
-            legacy?.meta.ref ?? { kind: 'Endpoints', namespace: need.namespace, name: need.service },
-            address.path,
-            `"${address.ip}" is not an IP address; endpoint ignored`,
-          );
-          continue;
+        if (isIPv4(address.ip) || isIPv6(address.ip)) {
+          for (const port of ports) add('', address.ip, port);
+        } else if (legacy !== undefined) {
+          const why = `"${address.ip}" is not an IP address; endpoint ignored`;
+          sink.report('InvalidEndpoint', legacy.meta.ref, address.path, why);
         }
-        for (const port of ports) add('', address.ip, port);
       }
     }
   }
