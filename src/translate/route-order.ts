@@ -6,7 +6,7 @@
  */
 
 import { compareText } from '../compare.js';
-import type { HeaderMatch, PathMatch, Route, RouteMatch } from '../model/ir.js';
+import type { HeaderMatch, PathMatch, QueryMatch, Route, RouteMatch } from '../model/ir.js';
 
 const rank: Readonly<Record<PathMatch['kind'], number>> = { exact: 0, regex: 1, prefix: 2, segmentPrefix: 2 };
 
@@ -22,20 +22,42 @@ function comparePath(a: PathMatch, b: PathMatch): number {
 }
 
 function headerKey(h: HeaderMatch): string {
-  return `${h.name}\0${h.match.kind}\0${h.match.value}\0${h.invert ? 1 : 0}`;
+  const m = h.match;
+  const value = m.kind === 'present' ? '' : m.value;
+  const flags = `${h.invert ? 1 : 0}${'ignoreCase' in m && m.ignoreCase ? 1 : 0}${h.treatMissingAsEmpty ? 1 : 0}`;
+  return `${h.name}\0${m.kind}\0${value}\0${flags}`;
 }
 
+function queryKey(q: QueryMatch): string {
+  const m = q.match;
+  const value = m.kind === 'present' ? '' : m.value;
+  return `${q.name}\0${m.kind}\0${value}\0${'ignoreCase' in m && m.ignoreCase ? 1 : 0}`;
+}
+
+const isMethod = (h: HeaderMatch) => h.name === ':method';
+
+/**
+ * On equal paths: a `:method` match first, then more header conditions, then more query conditions,
+ * then the conditions themselves as text, so the order is total.
+ */
 export function compareRouteMatch(a: RouteMatch, b: RouteMatch): number {
+  const aq = a.queries ?? [];
+  const bq = b.queries ?? [];
   return (
     comparePath(a.path, b.path) ||
+    Number(b.headers.some(isMethod)) - Number(a.headers.some(isMethod)) ||
     b.headers.length - a.headers.length ||
-    compareText(a.headers.map(headerKey).join('\n'), b.headers.map(headerKey).join('\n'))
+    bq.length - aq.length ||
+    compareText(a.headers.map(headerKey).join('\n'), b.headers.map(headerKey).join('\n')) ||
+    compareText(aq.map(queryKey).join('\n'), bq.map(queryKey).join('\n'))
   );
 }
 
 /** Identity of a match inside one virtual host: two routes with the same key are the same route. */
 export function routeMatchKey(match: RouteMatch): string {
-  return `${match.path.kind}\0${match.path.value}\n${match.headers.map(headerKey).join('\n')}`;
+  const queries = match.queries ?? [];
+  const q = queries.length === 0 ? '' : `\n?${queries.map(queryKey).join('\n')}`;
+  return `${match.path.kind}\0${match.path.value}\n${match.headers.map(headerKey).join('\n')}${q}`;
 }
 
 export function sortRoutes(routes: readonly Route[]): Route[] {

@@ -1,5 +1,5 @@
 /** Stage B: IR clusters → Cluster. */
-import type { Cluster as IrCluster } from '../../model/ir.js';
+import type { Cluster as IrCluster, HealthCheck as IrHealthCheck } from '../../model/ir.js';
 import type { ResolvedOptions } from '../../options.js';
 import { durationFromMs } from '../duration.js';
 import { packAny } from './any.js';
@@ -7,12 +7,88 @@ import { buildConfigSource, buildDuration } from './common.js';
 import {
   type Cluster,
   Cluster_DiscoveryType,
+  Cluster_LbPolicy,
+  CodecClientType,
+  type HealthCheck,
   HttpProtocolOptions,
   RoutingPriority,
+  SubjectAltNameMatcher_SanType,
   UpstreamTlsContext,
 } from './types.js';
 
 const httpProtocolOptionsKey = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+
+const lbPolicies: Readonly<Record<NonNullable<IrCluster['lbPolicy']>, Cluster_LbPolicy>> = {
+  leastRequest: Cluster_LbPolicy.LEAST_REQUEST,
+  random: Cluster_LbPolicy.RANDOM,
+  ringHash: Cluster_LbPolicy.RING_HASH,
+};
+
+function buildHealthCheck(check: IrHealthCheck): HealthCheck {
+  const common = {
+    timeout: buildDuration(check.timeout),
+    interval: buildDuration(check.interval),
+    unhealthyThreshold: check.unhealthyThreshold,
+    healthyThreshold: check.healthyThreshold,
+  };
+  if (check.kind === 'tcp') return { ...common, healthChecker: { $case: 'tcpHealthCheck', value: {} } };
+  return {
+    ...common,
+    healthChecker: {
+      $case: 'httpHealthCheck',
+      value: {
+        host: check.host,
+        path: check.path,
+        ...(check.expectedStatuses !== undefined && check.expectedStatuses.length > 0
+          ? { expectedStatuses: check.expectedStatuses.map((r) => ({ start: r.start, end: r.end })) }
+          : {}),
+        ...(check.http2 ? { codecClientType: CodecClientType.HTTP2 } : {}),
+      },
+    },
+  };
+}
+
+/** Load-balancer settings: the policy and, for round robin or least request, slow start. */
+function buildLbSettings(cluster: IrCluster): Pick<Cluster, 'lbPolicy' | 'lbConfig'> {
+  const policy = cluster.lbPolicy;
+  const slow = cluster.slowStart;
+  const slowStartConfig =
+    slow === undefined
+      ? undefined
+      : {
+          slowStartWindow: buildDuration(slow.window),
+          aggression: { defaultValue: slow.aggression, runtimeKey: 'contour.slowstart.aggression' },
+          minWeightPercent: { value: slow.minWeightPercent },
+        };
+  let lbConfig: Cluster['lbConfig'];
+  if (slowStartConfig !== undefined && policy === undefined) {
+    lbConfig = { $case: 'roundRobinLbConfig', value: { slowStartConfig } };
+  } else if (slowStartConfig !== undefined && policy === 'leastRequest') {
+    lbConfig = { $case: 'leastRequestLbConfig', value: { slowStartConfig } };
+  }
+  return {
+    ...(policy !== undefined ? { lbPolicy: lbPolicies[policy] } : {}),
+    ...(lbConfig !== undefined ? { lbConfig } : {}),
+  };
+}
+
+/** The upstream HTTP protocol options, or undefined when Envoy's defaults (HTTP/1, no idle timeout) do. */
+function buildHttpProtocolOptions(cluster: IrCluster): HttpProtocolOptions | undefined {
+  const http2 = cluster.protocol === 'h2' || cluster.protocol === 'h2c';
+  const idle = cluster.idleConnectionTimeout;
+  if (!http2 && idle === undefined) return undefined;
+  return {
+    ...(idle !== undefined ? { commonHttpProtocolOptions: { idleTimeout: buildDuration(idle) } } : {}),
+    upstreamProtocolOptions: {
+      $case: 'explicitHttpConfig',
+      value: {
+        protocolConfig: http2
+          ? { $case: 'http2ProtocolOptions', value: {} }
+          : { $case: 'httpProtocolOptions', value: {} },
+      },
+    },
+  };
+}
 
 export function buildCluster(cluster: IrCluster, options: ResolvedOptions): Cluster {
   const out: Cluster = {
@@ -21,6 +97,7 @@ export function buildCluster(cluster: IrCluster, options: ResolvedOptions): Clus
     connectTimeout: buildDuration(durationFromMs(options.connectTimeoutMs)),
     // Contour disables panic mode: unhealthy hosts never receive traffic.
     commonLbConfig: { healthyPanicThreshold: { value: 0 } },
+    ...buildLbSettings(cluster),
   };
   if (cluster.discovery.kind === 'eds') {
     out.clusterDiscoveryType = { $case: 'type', value: Cluster_DiscoveryType.EDS };
@@ -85,9 +162,30 @@ export function buildCluster(cluster: IrCluster, options: ResolvedOptions): Clus
         : {}),
     };
   }
+  if (cluster.healthCheck !== undefined) {
+    out.healthChecks = [buildHealthCheck(cluster.healthCheck)];
+    out.ignoreHealthOnHostRemoval = true;
+  }
   if (cluster.protocol === 'tls' || cluster.protocol === 'h2') {
+    const validation = cluster.upstreamValidation;
     const context: UpstreamTlsContext = {
-      commonTlsContext: cluster.protocol === 'h2' ? { alpnProtocols: ['h2'] } : {},
+      commonTlsContext: {
+        ...(cluster.protocol === 'h2' ? { alpnProtocols: ['h2'] } : {}),
+        ...(validation !== undefined
+          ? {
+              validationContextType: {
+                $case: 'validationContext',
+                value: {
+                  trustedCa: { specifier: { $case: 'inlineBytes', value: validation.caCertificate } },
+                  matchTypedSubjectAltNames: validation.subjectNames.map((name) => ({
+                    sanType: SubjectAltNameMatcher_SanType.DNS,
+                    matcher: { matchPattern: { $case: 'exact', value: name } },
+                  })),
+                },
+              },
+            }
+          : {}),
+      },
       ...(cluster.sni !== undefined ? { sni: cluster.sni } : {}),
     };
     out.transportSocket = {
@@ -95,14 +193,10 @@ export function buildCluster(cluster: IrCluster, options: ResolvedOptions): Clus
       configType: { $case: 'typedConfig', value: packAny(UpstreamTlsContext, context) },
     };
   }
-  if (cluster.protocol === 'h2' || cluster.protocol === 'h2c') {
+  const protocolOptions = buildHttpProtocolOptions(cluster);
+  if (protocolOptions !== undefined) {
     out.typedExtensionProtocolOptions = {
-      [httpProtocolOptionsKey]: packAny(HttpProtocolOptions, {
-        upstreamProtocolOptions: {
-          $case: 'explicitHttpConfig',
-          value: { protocolConfig: { $case: 'http2ProtocolOptions', value: {} } },
-        },
-      }),
+      [httpProtocolOptionsKey]: packAny(HttpProtocolOptions, protocolOptions),
     };
   }
   return out;

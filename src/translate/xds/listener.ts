@@ -1,5 +1,10 @@
 /** Stage B: the two ingress listeners with Contour's HTTP connection manager defaults. */
-import type { SecureVirtualHost, TlsVersion } from '../../model/ir.js';
+import type {
+  ClientValidation,
+  TcpProxy as IrTcpProxy,
+  SecureVirtualHost,
+  TlsVersion,
+} from '../../model/ir.js';
 import type { ResolvedOptions } from '../../options.js';
 import type { AccessLog } from '../../xds-types/envoy/config/accesslog/v3/accesslog.js';
 import type {
@@ -10,16 +15,30 @@ import { httpListenerName, httpRouteConfigName, httpsListenerName, httpsRouteCon
 import { packAny } from './any.js';
 import { buildConfigSource } from './common.js';
 import {
+  buildExtAuthz,
+  buildJwtAuthentication,
+  extAuthzFilterName,
+  jwtAuthnFilterName,
+  luaFilterName,
+  misdirectedRequestLua,
+  placeholderLua,
+} from './filters.js';
+import {
+  type CertificateValidationContext,
+  CertificateValidationContext_TrustChainVerification,
   Compressor,
   Cors,
   DownstreamTlsContext,
+  ExtAuthz,
   FileAccessLog,
   GrpcStatsFilterConfig,
   GrpcWeb,
   Gzip,
   HttpConnectionManager,
   HttpConnectionManager_CodecType,
+  HttpConnectionManager_ForwardClientCertDetails,
   type HttpFilter,
+  JwtAuthentication,
   type Listener,
   LocalRateLimit,
   Lua,
@@ -30,29 +49,10 @@ import {
   SocketOption_SocketState,
   StderrAccessLog,
   StdoutAccessLog,
+  TcpProxy,
   TlsInspector,
   TlsParameters_TlsProtocol,
 } from './types.js';
-
-/**
- * Answers 421 when a request's host (without port) differs from the TLS SNI, so HTTP/2 connection
- * coalescing across certificates cannot reach the wrong virtual host.
- */
-const misdirectedRequestLua = `function envoy_on_request(request_handle)
-  local sni = request_handle:streamInfo():requestedServerName()
-  if sni == nil or sni == "" then
-    return
-  end
-  local authority = request_handle:headers():get(":authority")
-  if authority == nil then
-    return
-  end
-  local host = string.lower(string.gsub(authority, ":%d+$", ""))
-  if host ~= string.lower(sni) then
-    request_handle:respond({[":status"] = "421"}, "misdirected request\\n")
-  end
-end
-`;
 
 function buildAccessLog(options: ResolvedOptions): AccessLog[] {
   const log = options.accessLog;
@@ -88,13 +88,21 @@ const typed = <T>(name: string, codec: Parameters<typeof packAny<T>>[0], message
   configType: { $case: 'typedConfig', value: packAny(codec, message) },
 });
 
+/** What varies between the connection managers of the plain-HTTP listener and of each TLS virtual host. */
+interface HcmFeatures {
+  /** The Lua filter's default script; no Lua filter when undefined. */
+  readonly lua: string | undefined;
+  /** The TLS virtual host whose filter chain this is (authorization, JWT, client certificates). */
+  readonly vhost?: SecureVirtualHost;
+}
+
 /** The HTTP filter chain, in Contour's order; the router is always last. */
-function buildHttpFilters(options: ResolvedOptions, secure: boolean): HttpFilter[] {
+function buildHttpFilters(options: ResolvedOptions, features: HcmFeatures): HttpFilter[] {
   const filters: HttpFilter[] = [];
-  if (secure) {
+  if (features.lua !== undefined) {
     filters.push(
-      typed('envoy.filters.http.lua', Lua, {
-        defaultSourceCode: { specifier: { $case: 'inlineString', value: misdirectedRequestLua } },
+      typed(luaFilterName, Lua, {
+        defaultSourceCode: { specifier: { $case: 'inlineString', value: features.lua } },
       }),
     );
   }
@@ -114,28 +122,54 @@ function buildHttpFilters(options: ResolvedOptions, secure: boolean): HttpFilter
     typed('envoy.filters.http.cors', Cors, {}),
     typed('envoy.filters.http.local_ratelimit', LocalRateLimit, { statPrefix: 'http' }),
     typed('envoy.filters.http.rbac', RBAC, {}),
-    typed('envoy.filters.http.router', Router, {}),
   );
+  const vhost = features.vhost;
+  if (vhost?.jwtProviders !== undefined && vhost.jwtProviders.length > 0) {
+    filters.push(typed(jwtAuthnFilterName, JwtAuthentication, buildJwtAuthentication(vhost.jwtProviders)));
+  }
+  if (vhost?.authorization !== undefined) {
+    filters.push(typed(extAuthzFilterName, ExtAuthz, buildExtAuthz(vhost.authorization)));
+  }
+  filters.push(typed('envoy.filters.http.router', Router, {}));
   return filters;
+}
+
+/** XFCC settings when the virtual host forwards client certificate details upstream. */
+function clientCertForwarding(
+  validation: ClientValidation | undefined,
+): Pick<HttpConnectionManager, 'forwardClientCertDetails' | 'setCurrentClientCertDetails'> {
+  const details = validation?.forwardClientCertificate;
+  if (details === undefined) return {};
+  return {
+    forwardClientCertDetails: HttpConnectionManager_ForwardClientCertDetails.SANITIZE_SET,
+    setCurrentClientCertDetails: {
+      ...(details.subject ? { subject: true } : {}),
+      ...(details.cert ? { cert: true } : {}),
+      ...(details.chain ? { chain: true } : {}),
+      ...(details.dns ? { dns: true } : {}),
+      ...(details.uri ? { uri: true } : {}),
+    },
+  };
 }
 
 function buildHttpConnectionManager(
   options: ResolvedOptions,
   statPrefix: string,
   routeConfigName: string,
-  secure: boolean,
+  features: HcmFeatures,
 ): HttpConnectionManager {
   return {
     codecType: HttpConnectionManager_CodecType.AUTO,
     statPrefix,
     routeSpecifier: { $case: 'rds', value: { configSource: buildConfigSource(options), routeConfigName } },
-    httpFilters: buildHttpFilters(options, secure),
+    httpFilters: buildHttpFilters(options, features),
     httpProtocolOptions: { acceptHttp10: true, allowChunkedLength: true },
     accessLog: buildAccessLog(options),
     useRemoteAddress: true,
     normalizePath: true,
     mergeSlashes: options.mergeSlashes,
     preserveExternalRequestId: true,
+    ...clientCertForwarding(features.vhost?.clientValidation),
   };
 }
 
@@ -188,32 +222,113 @@ const tlsProtocol: Readonly<Record<TlsVersion, TlsParameters_TlsProtocol>> = {
   '1.3': TlsParameters_TlsProtocol.TLSv1_3,
 };
 
-export function buildSecureFilterChain(vhost: SecureVirtualHost, options: ResolvedOptions): FilterChain {
-  const context: DownstreamTlsContext = {
+function buildValidationContext(validation: ClientValidation): CertificateValidationContext {
+  return {
+    ...(validation.caCertificate !== undefined
+      ? { trustedCa: { specifier: { $case: 'inlineBytes', value: validation.caCertificate } } }
+      : {}),
+    ...(validation.crl !== undefined
+      ? { crl: { specifier: { $case: 'inlineBytes', value: validation.crl } } }
+      : {}),
+    ...(validation.onlyVerifyLeafCertCrl ? { onlyVerifyLeafCertCrl: true } : {}),
+    ...(validation.skipVerification
+      ? { trustChainVerification: CertificateValidationContext_TrustChainVerification.ACCEPT_UNTRUSTED }
+      : {}),
+  };
+}
+
+function buildDownstreamTlsContext(
+  vhost: SecureVirtualHost,
+  secretName: string,
+  options: ResolvedOptions,
+): DownstreamTlsContext {
+  const validation = vhost.clientValidation;
+  return {
     commonTlsContext: {
       tlsParams: {
         tlsMinimumProtocolVersion: tlsProtocol[vhost.tls.minimumProtocolVersion],
         tlsMaximumProtocolVersion: tlsProtocol[vhost.tls.maximumProtocolVersion],
         cipherSuites: [...vhost.tls.cipherSuites],
       },
-      tlsCertificateSdsSecretConfigs: [{ name: vhost.secretName, sdsConfig: buildConfigSource(options) }],
-      alpnProtocols: ['h2', 'http/1.1'],
+      tlsCertificateSdsSecretConfigs: [{ name: secretName, sdsConfig: buildConfigSource(options) }],
+      ...(validation !== undefined
+        ? { validationContextType: { $case: 'validationContext', value: buildValidationContext(validation) } }
+        : {}),
+      // No ALPN when proxying TCP: the backend answers the client's protocol list itself.
+      ...(vhost.tcpProxy === undefined ? { alpnProtocols: ['h2', 'http/1.1'] } : {}),
     },
-  };
-  return {
-    filterChainMatch: { serverNames: [vhost.fqdn] },
-    transportSocket: {
-      name: 'envoy.transport_sockets.tls',
-      configType: { $case: 'typedConfig', value: packAny(DownstreamTlsContext, context) },
-    },
-    filters: [
-      hcmFilter(buildHttpConnectionManager(options, 'ingress_https', httpsRouteConfigName(vhost.fqdn), true)),
-    ],
+    ...(validation !== undefined ? { requireClientCertificate: !validation.optional } : {}),
   };
 }
 
+/** Contour's idle timeout for proxied TCP connections. */
+const tcpProxyIdleTimeout = { seconds: 9001 };
+
+function buildTcpProxy(proxy: IrTcpProxy, options: ResolvedOptions): TcpProxy {
+  const [single, ...rest] = proxy.backends;
+  return {
+    statPrefix: 'ingress_https',
+    clusterSpecifier:
+      single !== undefined && rest.length === 0
+        ? { $case: 'cluster', value: single.clusterName }
+        : {
+            $case: 'weightedClusters',
+            value: { clusters: proxy.backends.map((b) => ({ name: b.clusterName, weight: b.weight })) },
+          },
+    idleTimeout: tcpProxyIdleTimeout,
+    accessLog: buildAccessLog(options),
+  };
+}
+
+/**
+ * The filter chain of one TLS virtual host: TLS termination (absent for passthrough) in front of either
+ * the HTTP connection manager or, with `tcpProxy`, a TCP proxy.
+ */
+export function buildSecureFilterChain(vhost: SecureVirtualHost, options: ResolvedOptions): FilterChain {
+  const filter =
+    vhost.tcpProxy !== undefined
+      ? {
+          name: 'envoy.filters.network.tcp_proxy',
+          configType: {
+            $case: 'typedConfig' as const,
+            value: packAny(TcpProxy, buildTcpProxy(vhost.tcpProxy, options)),
+          },
+        }
+      : hcmFilter(
+          buildHttpConnectionManager(options, 'ingress_https', httpsRouteConfigName(vhost.fqdn), {
+            lua: misdirectedRequestLua,
+            vhost,
+          }),
+        );
+  const secretName = vhost.secretName;
+  return {
+    filterChainMatch: { serverNames: [vhost.fqdn] },
+    ...(secretName !== undefined
+      ? {
+          transportSocket: {
+            name: 'envoy.transport_sockets.tls',
+            configType: {
+              $case: 'typedConfig',
+              value: packAny(DownstreamTlsContext, buildDownstreamTlsContext(vhost, secretName, options)),
+            },
+          },
+        }
+      : {}),
+    filters: [filter],
+  };
+}
+
+/** Extra HTTP filters of the plain-HTTP listener, each off by default. */
+export interface HttpListenerFeatures {
+  /**
+   * Add the Lua filter (with a script that does nothing) so per-route Lua runs: needed when a route
+   * rewrites cookies (see usesCookieRewrites in filters.ts). Off, the listener is as for Ingress only.
+   */
+  readonly lua?: boolean;
+}
+
 /** `ingress_http`: one filter chain whose HCM takes its routes from RDS `ingress_http`. */
-export function buildHttpListener(options: ResolvedOptions): Listener {
+export function buildHttpListener(options: ResolvedOptions, features: HttpListenerFeatures = {}): Listener {
   return {
     name: httpListenerName,
     address: buildAddress(options.http.address, options.http.port),
@@ -221,7 +336,13 @@ export function buildHttpListener(options: ResolvedOptions): Listener {
     ...(options.useProxyProtocol ? { listenerFilters: proxyProtocol(options) } : {}),
     filterChains: [
       {
-        filters: [hcmFilter(buildHttpConnectionManager(options, 'ingress_http', httpRouteConfigName, false))],
+        filters: [
+          hcmFilter(
+            buildHttpConnectionManager(options, 'ingress_http', httpRouteConfigName, {
+              lua: features.lua === true ? placeholderLua : undefined,
+            }),
+          ),
+        ],
       },
     ],
   };

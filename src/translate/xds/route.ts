@@ -1,19 +1,41 @@
 /** Stage B: IR virtual hosts → RouteConfiguration. */
 import type {
-  HeaderMatch,
+  HashPolicy,
+  HeadersPolicy,
+  InternalRedirect,
   Route as IrRoute,
   VirtualHost as IrVirtualHost,
   PathMatch,
+  WeightedBackend,
 } from '../../model/ir.js';
-import type { HeaderMatcher, RouteMatch } from '../../xds-types/envoy/config/route/v3/route_components.js';
 import { virtualHostName } from '../names.js';
+import { packAny } from './any.js';
 import { buildDuration } from './common.js';
 import {
+  buildCookieRewriteConfig,
+  buildRateLimits,
+  buildRouteFilterConfigs,
+  buildVirtualHostFilterConfigs,
+  luaFilterName,
+} from './filters.js';
+import { buildHeaderMatcher, buildQueryParameterMatcher, headerOperations } from './matchers.js';
+import {
+  FractionalPercent_DenominatorType,
   HeaderValueOption_HeaderAppendAction,
+  type InternalRedirectPolicy,
+  PreviousRoutesConfig,
+  RedirectAction_RedirectResponseCode,
   type Route,
+  type RouteAction,
+  type RouteAction_HashPolicy,
   type RouteConfiguration,
+  type RouteMatch,
+  SafeCrossSchemeConfig,
   type VirtualHost,
+  type WeightedCluster_ClusterWeight,
 } from './types.js';
+
+export { buildHeaderMatcher } from './matchers.js';
 
 function buildPathSpecifier(path: PathMatch): RouteMatch['pathSpecifier'] {
   switch (path.kind) {
@@ -28,21 +50,14 @@ function buildPathSpecifier(path: PathMatch): RouteMatch['pathSpecifier'] {
   }
 }
 
-function buildHeaderMatcher(header: HeaderMatch): HeaderMatcher {
-  const pattern =
-    header.match.kind === 'regex'
-      ? ({ $case: 'safeRegex', value: { regex: header.match.value } } as const)
-      : ({ $case: 'exact', value: header.match.value } as const);
-  return {
-    name: header.name,
-    headerMatchSpecifier: { $case: 'stringMatch', value: { matchPattern: pattern } },
-    ...(header.invert ? { invertMatch: true } : {}),
-  };
-}
-
 export function buildRouteMatch(route: IrRoute): RouteMatch {
   const headers = route.match.headers.map(buildHeaderMatcher);
-  return { pathSpecifier: buildPathSpecifier(route.match.path), ...(headers.length > 0 ? { headers } : {}) };
+  const queries = (route.match.queries ?? []).map(buildQueryParameterMatcher);
+  return {
+    pathSpecifier: buildPathSpecifier(route.match.path),
+    ...(headers.length > 0 ? { headers } : {}),
+    ...(queries.length > 0 ? { queryParameters: queries } : {}),
+  };
 }
 
 /** Match variants the route builder can be asked for. */
@@ -63,60 +78,207 @@ export function buildRoutes(route: IrRoute, style: RouteStyle): Route[] {
   ];
 }
 
-export function buildRoute(route: IrRoute): Route {
-  const match = buildRouteMatch(route);
+const redirectCodes: Readonly<Record<301 | 302 | 303 | 307 | 308, RedirectAction_RedirectResponseCode>> = {
+  301: RedirectAction_RedirectResponseCode.MOVED_PERMANENTLY,
+  302: RedirectAction_RedirectResponseCode.FOUND,
+  303: RedirectAction_RedirectResponseCode.SEE_OTHER,
+  307: RedirectAction_RedirectResponseCode.TEMPORARY_REDIRECT,
+  308: RedirectAction_RedirectResponseCode.PERMANENT_REDIRECT,
+};
+
+function buildHashPolicy(policy: HashPolicy): RouteAction_HashPolicy {
+  const terminal = policy.terminal ? { terminal: true } : {};
+  switch (policy.kind) {
+    case 'header':
+      return { policySpecifier: { $case: 'header', value: { headerName: policy.name } }, ...terminal };
+    case 'query':
+      return { policySpecifier: { $case: 'queryParameter', value: { name: policy.name } }, ...terminal };
+    case 'sourceIp':
+      return { policySpecifier: { $case: 'connectionProperties', value: { sourceIp: true } }, ...terminal };
+    case 'cookie':
+      return {
+        policySpecifier: {
+          $case: 'cookie',
+          value: {
+            name: policy.name,
+            ttl: buildDuration(policy.ttl),
+            ...(policy.path !== '' ? { path: policy.path } : {}),
+          },
+        },
+        ...terminal,
+      };
+  }
+}
+
+const redirectPredicates = {
+  safeCrossScheme: () => ({
+    name: 'envoy.internal_redirect_predicates.safe_cross_scheme',
+    typedConfig: packAny(SafeCrossSchemeConfig, {}),
+  }),
+  previousRoutes: () => ({
+    name: 'envoy.internal_redirect_predicates.previous_routes',
+    typedConfig: packAny(PreviousRoutesConfig, {}),
+  }),
+} as const;
+
+function buildInternalRedirectPolicy(redirect: InternalRedirect): InternalRedirectPolicy {
+  return {
+    ...(redirect.maxInternalRedirects !== undefined
+      ? { maxInternalRedirects: redirect.maxInternalRedirects }
+      : {}),
+    ...(redirect.redirectResponseCodes.length > 0
+      ? { redirectResponseCodes: [...redirect.redirectResponseCodes] }
+      : {}),
+    ...(redirect.predicates.length > 0
+      ? { predicates: redirect.predicates.map((p) => redirectPredicates[p]()) }
+      : {}),
+    ...(redirect.allowCrossSchemeRedirect ? { allowCrossSchemeRedirect: true } : {}),
+  };
+}
+
+/** Whether a backend needs its own ClusterWeight entry (per-backend headers, host or cookie rewrites). */
+function hasBackendSettings(b: WeightedBackend): boolean {
+  const some = (p: HeadersPolicy | undefined) => p !== undefined && (p.set.length > 0 || p.remove.length > 0);
+  return (
+    some(b.requestHeaders) ||
+    some(b.responseHeaders) ||
+    b.hostRewrite !== undefined ||
+    (b.cookieRewrites ?? []).length > 0
+  );
+}
+
+function buildClusterWeight(b: WeightedBackend): WeightedCluster_ClusterWeight {
+  const cookies = b.cookieRewrites ?? [];
+  return {
+    name: b.clusterName,
+    weight: b.weight,
+    ...headerOperations(b.requestHeaders, b.responseHeaders),
+    ...(cookies.length > 0
+      ? { typedPerFilterConfig: { [luaFilterName]: buildCookieRewriteConfig(cookies) } }
+      : {}),
+    ...(b.hostRewrite !== undefined
+      ? { hostRewriteSpecifier: { $case: 'hostRewriteLiteral', value: b.hostRewrite } }
+      : {}),
+  };
+}
+
+function buildForwardAction(
+  action: Extract<IrRoute['action'], { kind: 'forward' }>,
+  route: IrRoute,
+): RouteAction {
+  const [single, ...rest] = action.backends;
+  const clusterSpecifier: RouteAction['clusterSpecifier'] =
+    single !== undefined && rest.length === 0 && action.weighted !== true && !hasBackendSettings(single)
+      ? { $case: 'cluster', value: single.clusterName }
+      : { $case: 'weightedClusters', value: { clusters: action.backends.map(buildClusterWeight) } };
+  const retry = action.retry;
+  const rateLimits = route.filters?.rateLimits ?? [];
+  const hashPolicies = action.hashPolicies ?? [];
+  const mirrors = action.mirrors ?? [];
+  const host = action.hostRewrite;
+  return {
+    clusterSpecifier,
+    ...(action.prefixRewrite !== undefined ? { prefixRewrite: action.prefixRewrite } : {}),
+    ...(host !== undefined
+      ? {
+          hostRewriteSpecifier:
+            host.kind === 'literal'
+              ? { $case: 'hostRewriteLiteral', value: host.value }
+              : { $case: 'hostRewriteHeader', value: host.name },
+        }
+      : {}),
+    ...(action.timeout !== undefined ? { timeout: buildDuration(action.timeout) } : {}),
+    ...(action.idleTimeout !== undefined ? { idleTimeout: buildDuration(action.idleTimeout) } : {}),
+    ...(retry !== undefined
+      ? {
+          retryPolicy: {
+            retryOn: retry.retryOn,
+            numRetries: retry.numRetries,
+            ...(retry.perTryTimeout !== undefined
+              ? { perTryTimeout: buildDuration(retry.perTryTimeout) }
+              : {}),
+            ...(retry.retriableStatusCodes !== undefined && retry.retriableStatusCodes.length > 0
+              ? { retriableStatusCodes: [...retry.retriableStatusCodes] }
+              : {}),
+          },
+        }
+      : {}),
+    ...(mirrors.length > 0
+      ? {
+          requestMirrorPolicies: mirrors.map((m) => ({
+            cluster: m.clusterName,
+            runtimeFraction: {
+              defaultValue: { numerator: m.percent, denominator: FractionalPercent_DenominatorType.HUNDRED },
+            },
+          })),
+        }
+      : {}),
+    ...(rateLimits.length > 0 ? { rateLimits: buildRateLimits(rateLimits) } : {}),
+    ...(hashPolicies.length > 0 ? { hashPolicy: hashPolicies.map(buildHashPolicy) } : {}),
+    ...(action.websocket ? { upgradeConfigs: [{ upgradeType: 'websocket' }] } : {}),
+    ...(action.internalRedirect !== undefined
+      ? { internalRedirectPolicy: buildInternalRedirectPolicy(action.internalRedirect) }
+      : {}),
+  };
+}
+
+function buildAction(route: IrRoute): Route['action'] {
   const action = route.action;
   switch (action.kind) {
     case 'httpsRedirect':
       return {
-        match,
-        action: {
-          $case: 'redirect',
-          value: { schemeRewriteSpecifier: { $case: 'httpsRedirect', value: true } },
+        $case: 'redirect',
+        value: { schemeRewriteSpecifier: { $case: 'httpsRedirect', value: true } },
+      };
+    case 'redirect':
+      return {
+        $case: 'redirect',
+        value: {
+          ...(action.scheme !== undefined
+            ? { schemeRewriteSpecifier: { $case: 'schemeRedirect', value: action.scheme } }
+            : {}),
+          ...(action.host !== undefined ? { hostRedirect: action.host } : {}),
+          ...(action.port !== undefined ? { portRedirect: action.port } : {}),
+          ...(action.path !== undefined
+            ? { pathRewriteSpecifier: { $case: 'pathRedirect', value: action.path } }
+            : action.prefix !== undefined
+              ? { pathRewriteSpecifier: { $case: 'prefixRewrite', value: action.prefix } }
+              : {}),
+          responseCode: redirectCodes[action.statusCode],
         },
       };
     case 'directResponse':
-      return { match, action: { $case: 'directResponse', value: { status: action.status } } };
-    case 'forward': {
-      const [single, ...rest] = action.backends;
-      const clusterSpecifier =
-        single !== undefined && rest.length === 0
-          ? ({ $case: 'cluster', value: single.clusterName } as const)
-          : ({
-              $case: 'weightedClusters',
-              value: { clusters: action.backends.map((b) => ({ name: b.clusterName, weight: b.weight })) },
-            } as const);
       return {
-        match,
-        action: {
-          $case: 'route',
-          value: {
-            clusterSpecifier,
-            ...(action.timeout !== undefined ? { timeout: buildDuration(action.timeout) } : {}),
-            ...(action.retry !== undefined
-              ? {
-                  retryPolicy: {
-                    retryOn: action.retry.retryOn,
-                    numRetries: action.retry.numRetries,
-                    ...(action.retry.perTryTimeout !== undefined
-                      ? { perTryTimeout: buildDuration(action.retry.perTryTimeout) }
-                      : {}),
-                  },
-                }
-              : {}),
-            ...(action.websocket ? { upgradeConfigs: [{ upgradeType: 'websocket' }] } : {}),
-          },
-        },
+        $case: 'directResponse',
+        value:
+          action.body === undefined
+            ? { status: action.status }
+            : { status: action.status, body: { specifier: { $case: 'inlineString', value: action.body } } },
       };
-    }
+    case 'forward':
+      return { $case: 'route', value: buildForwardAction(action, route) };
   }
 }
 
+export function buildRoute(route: IrRoute): Route {
+  const typedPerFilterConfig = buildRouteFilterConfigs(route.filters);
+  return {
+    match: buildRouteMatch(route),
+    action: buildAction(route),
+    ...(typedPerFilterConfig !== undefined ? { typedPerFilterConfig } : {}),
+    ...headerOperations(route.requestHeaders, route.responseHeaders),
+  };
+}
+
 export function buildVirtualHost(vhost: IrVirtualHost, style: RouteStyle): VirtualHost {
+  const typedPerFilterConfig = buildVirtualHostFilterConfigs(vhost);
+  const rateLimits = vhost.rateLimits ?? [];
   return {
     name: virtualHostName(vhost.fqdn),
     domains: [vhost.fqdn],
     routes: vhost.routes.flatMap((route) => buildRoutes(route, style)),
+    ...(rateLimits.length > 0 ? { rateLimits: buildRateLimits(rateLimits) } : {}),
+    ...(typedPerFilterConfig !== undefined ? { typedPerFilterConfig } : {}),
   };
 }
 
