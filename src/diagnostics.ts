@@ -30,6 +30,76 @@ export const diagnosticCodes = {
   TLSHostConflict: 'warning',
   RouteConflict: 'warning',
   ClusterConflict: 'warning',
+  // HTTPProxy and ExtensionService: the code is Contour's condition Reason, and the report names the
+  // condition Type (VirtualHostError, RouteError, ...) that the object's status carries it under.
+  FQDNNotSpecified: 'error',
+  DuplicateVhost: 'error',
+  RateLimitPolicyNotValid: 'error',
+  RootProxyNotAllowedInNamespace: 'error',
+  NothingDefined: 'error',
+  TLSIncompatibleFeatures: 'error',
+  TLSConfigNotValid: 'error',
+  SecretNotValid: 'error',
+  FallbackNotPresent: 'error',
+  FallbackNotDelegated: 'error',
+  FallbackNotValid: 'error',
+  ClientValidationInvalid: 'error',
+  CACertificateNotDelegated: 'error',
+  AuthNotPermitted: 'error',
+  AuthBadResourceVersion: 'error',
+  ExtensionServiceNotFound: 'error',
+  AuthResponseTimeoutInvalid: 'error',
+  AuthContextForHTTP: 'error',
+  AuthBadAllowedHeader: 'error',
+  JWTVerificationNotPermitted: 'error',
+  DuplicateProviderName: 'error',
+  MultipleDefaultProvidersSpecified: 'error',
+  JWKSSourceConflict: 'error',
+  JWKSSourceMissing: 'error',
+  LocalJWKSInvalid: 'error',
+  RemoteJWKSURIInvalid: 'error',
+  RemoteJWKSSchemeInvalid: 'error',
+  RemoteJWKSUpstreamValidationInvalid: 'error',
+  RemoteJWKSCACertificateNotDelegated: 'error',
+  RemoteJWKSTimeoutInvalid: 'error',
+  RemoteJWKSCacheDurationInvalid: 'error',
+  RemoteJWKSPortInvalid: 'error',
+  RemoteJWKSDNSLookupFamilyInvalid: 'error',
+  JWTProviderNotDefined: 'error',
+  InvalidJWTVerificationPolicy: 'error',
+  IncompatibleIPAddressFilters: 'error',
+  IPFilterPolicyNotValid: 'error',
+  InvalidCIDR: 'error',
+  PolicyDidNotParse: 'error',
+  IncludeCreatesCycle: 'error',
+  PathMatchConditionsNotValid: 'error',
+  DuplicateMatchConditions: 'error',
+  IncludeNotFound: 'error',
+  RootIncludesRoot: 'error',
+  RouteActionCountNotValid: 'error',
+  HeaderMatchConditionsNotValid: 'error',
+  QueryParameterMatchConditionsNotValid: 'error',
+  RequestHeadersPolicyInvalid: 'error',
+  ResponseHeaderPolicyInvalid: 'error',
+  CookieRewritePoliciesInvalid: 'error',
+  TimeoutPolicyNotValid: 'error',
+  RequestRedirectPolicy: 'error',
+  HealthCheckPolicyInvalid: 'error',
+  MustHavePrefix: 'error',
+  DuplicateReplacement: 'error',
+  AmbiguousReplacement: 'error',
+  ServicePortInvalid: 'error',
+  ServiceUnresolvedReference: 'error',
+  UnsupportedProtocol: 'error',
+  TLSUpstreamValidation: 'error',
+  ResponseHeadersPolicyInvalid: 'error',
+  SlowStartInvalid: 'error',
+  OnlyOneMirror: 'error',
+  TLSMustBeConfigured: 'error',
+  NoServicesAndInclude: 'error',
+  UnsupportedServiceType: 'error',
+  IgnoredField: 'warning',
+  Orphaned: 'warning',
 } as const satisfies Record<string, Severity>;
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -51,19 +121,42 @@ export interface Diagnostic {
   readonly object: ObjectRef;
   readonly path: FieldPath;
   readonly message: string;
+  /**
+   * For objects that carry a status (HTTPProxy, ExtensionService): the condition Type the problem is
+   * filed under in that status, e.g. `RouteError`; its Reason is `code`.
+   */
+  readonly conditionType?: string;
 }
 
 /** Collects diagnostics during one translate() call. */
 export interface DiagnosticSink {
-  report(code: DiagnosticCode, object: ObjectRef, path: FieldPath, message: string): void;
+  report(
+    code: DiagnosticCode,
+    object: ObjectRef,
+    path: FieldPath,
+    message: string,
+    conditionType?: string,
+  ): void;
+}
+
+/** A Diagnostic from a sink's report() arguments. */
+export function diagnosticOf(
+  code: DiagnosticCode,
+  object: ObjectRef,
+  path: FieldPath,
+  message: string,
+  conditionType?: string,
+): Diagnostic {
+  const d = { code, severity: diagnosticCodes[code], object, path, message };
+  return conditionType === undefined ? d : { ...d, conditionType };
 }
 
 export function createDiagnosticSink(): DiagnosticSink & { readonly list: Diagnostic[] } {
   const list: Diagnostic[] = [];
   return {
     list,
-    report(code, object, path, message) {
-      list.push({ code, severity: diagnosticCodes[code], object, path, message });
+    report(...args) {
+      list.push(diagnosticOf(...args));
     },
   };
 }
