@@ -142,3 +142,20 @@ export interface TLSCertificateDelegationInput extends KubernetesObject {
     }[];
   };
 }
+
+/**
+ * projectcontour.io/v1 HTTPProxy. The spec is read field by field against the CRD schema (see the
+ * view types in httpproxy.ts); its keys are `virtualhost`, `routes`, `includes`, `tcpproxy` and
+ * `ingressClassName`.
+ */
+export interface HTTPProxyInput extends KubernetesObject {
+  readonly spec?: { readonly [field: string]: unknown } | undefined;
+}
+
+/**
+ * projectcontour.io/v1alpha1 ExtensionService. Spec keys: `services`, `protocol`, `protocolVersion`,
+ * `validation`, `loadBalancerPolicy`, `timeoutPolicy`, `circuitBreakerPolicy`.
+ */
+export interface ExtensionServiceInput extends KubernetesObject {
+  readonly spec?: { readonly [field: string]: unknown } | undefined;
+}
