@@ -3,6 +3,7 @@
  * conventions so the output is a drop-in for Contour's Envoy bootstrap (docs/reference/naming.md).
  */
 import { createHash } from 'node:crypto';
+import type { DurationValue } from '../model/ir.js';
 
 export const httpListenerName = 'ingress_http';
 export const httpsListenerName = 'ingress_https';
@@ -50,12 +51,30 @@ export function virtualHostName(fqdn: string): string {
 /**
  * The settings hashed into a cluster name, in Contour's order: load-balancer strategy, HTTP health
  * check, upstream validation, protocol + SNI, idle timeout and slow start. Ingress sets only the
- * protocol; the rest arrive with HTTPProxy.
+ * protocol; the rest come from HTTPProxy. Durations are the values as written (zero when unset).
  */
 export interface ClusterHashInput {
   readonly protocol: string;
   readonly sni?: string;
+  /** `WeightedLeastRequest`, `Random`, `Cookie`, `RequestHash`; absent for round robin. */
+  readonly lbStrategy?: string;
+  readonly healthCheck?: {
+    readonly timeout: DurationValue;
+    readonly interval: DurationValue;
+    readonly unhealthyThreshold: number;
+    readonly healthyThreshold: number;
+    readonly path: string;
+  };
+  readonly validation?: { readonly caSecretName: string; readonly subjectName: string };
+  readonly idleConnectionTimeout?: DurationValue;
+  readonly slowStart?: {
+    readonly window: DurationValue;
+    readonly aggression: number;
+    readonly minWeightPercent: number;
+  };
 }
+
+const isZero = (d: DurationValue) => d.seconds === 0 && d.nanos === 0;
 
 /** `ns/svc/port/<10 hex of sha1(settings)>`, length-limited like Contour. */
 export function clusterName(
@@ -64,8 +83,49 @@ export function clusterName(
   port: number,
   settings: ClusterHashInput,
 ): string {
-  const buf = settings.protocol + (settings.sni ?? '');
+  let buf = settings.lbStrategy ?? '';
+  const hc = settings.healthCheck;
+  if (hc !== undefined) {
+    if (!isZero(hc.timeout)) buf += goDuration(hc.timeout);
+    if (!isZero(hc.interval)) buf += goDuration(hc.interval);
+    if (hc.unhealthyThreshold > 0) buf += String(hc.unhealthyThreshold);
+    if (hc.healthyThreshold > 0) buf += String(hc.healthyThreshold);
+    buf += hc.path;
+  }
+  if (settings.validation !== undefined)
+    buf += settings.validation.caSecretName + settings.validation.subjectName;
+  buf += settings.protocol + (settings.sni ?? '');
+  if (settings.idleConnectionTimeout !== undefined) buf += goDuration(settings.idleConnectionTimeout);
+  const slow = settings.slowStart;
+  if (slow !== undefined)
+    buf += goDuration(slow.window) + slow.aggression.toFixed(6) + String(slow.minWeightPercent);
   return hashName(60, namespace, service, String(port), sha1(buf).slice(0, 10));
+}
+
+/** A duration as Go's time.Duration.String() prints it: `0s`, `1.5s`, `500ms`, `3m0s`, `1h0m0s`. */
+export function goDuration(d: DurationValue): string {
+  const total = BigInt(d.seconds) * 1_000_000_000n + BigInt(d.nanos);
+  if (total === 0n) return '0s';
+  if (total < 1_000_000_000n) {
+    const [unit, size] =
+      total < 1_000n ? ['ns', 1n] : total < 1_000_000n ? ['µs', 1_000n] : ['ms', 1_000_000n];
+    return `${fraction(total, size)}${unit}`;
+  }
+  const hours = total / 3_600_000_000_000n;
+  const minutes = (total / 60_000_000_000n) % 60n;
+  const seconds = total % 60_000_000_000n;
+  const s = `${fraction(seconds, 1_000_000_000n)}s`;
+  if (hours > 0n) return `${hours}h${minutes}m${s}`;
+  if (minutes > 0n) return `${minutes}m${s}`;
+  return s;
+}
+
+function fraction(value: bigint, unit: bigint): string {
+  const whole = value / unit;
+  const rest = value % unit;
+  if (rest === 0n) return String(whole);
+  const digits = String(unit).length - 1;
+  return `${whole}.${String(rest).padStart(digits, '0').replace(/0+$/, '')}`;
 }
 
 /** Cluster stat name `ns_svc_port`. */

@@ -74,9 +74,46 @@ export function parseSecretRef(text: string, defaultNamespace: string): SecretRe
   return undefined;
 }
 
+/** Why a secret reference cannot be used. */
+export interface SecretProblem {
+  readonly problem: 'notDelegated' | 'notFound' | 'invalid';
+  readonly message: string;
+}
+
 export interface SecretResolver {
   /** A servable TLS secret for the referrer, or undefined after reporting why not. */
   resolveTls(referrer: ObjectRef, path: FieldPath, ref: SecretRef): TlsSecret | undefined;
+  /** A servable TLS secret for an object in `namespace`, or why not (reported by the caller). */
+  tls(ref: SecretRef, namespace: string): TlsSecret | SecretProblem;
+  /**
+   * PEM data under `key` (`ca.crt` or `crl.pem`) of a secret usable from `namespace`: CA bundles must
+   * hold only certificates that parse, CRLs only X509 CRL blocks.
+   */
+  pem(ref: SecretRef, namespace: string, key: 'ca.crt' | 'crl.pem'): Uint8Array | SecretProblem;
+}
+
+export function isSecretProblem(value: object): value is SecretProblem {
+  return 'problem' in value;
+}
+
+/** Why a CA bundle or CRL cannot be used, or undefined when it can. */
+function pemProblem(text: string, key: 'ca.crt' | 'crl.pem'): string | undefined {
+  const blocks = pemBlocks(text);
+  const wanted = key === 'ca.crt' ? 'CERTIFICATE' : 'X509 CRL';
+  if (blocks.length === 0) return `${key} holds no PEM ${wanted} block`;
+  const other = blocks.find((b) => b.type !== wanted);
+  if (other !== undefined)
+    return `${key} holds a "${other.type}" PEM block; only ${wanted} blocks are allowed`;
+  if (key === 'ca.crt') {
+    for (const block of blocks) {
+      try {
+        new X509Certificate(block.text);
+      } catch {
+        return 'a certificate in ca.crt cannot be parsed';
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Validation results per Secret view; views are immutable, so a cache may outlive one translation. */
@@ -122,29 +159,52 @@ export function createSecretResolver(
     return result;
   }
 
-  return {
-    resolveTls(referrer, path, ref) {
-      const target = `${ref.namespace}/${ref.name}`;
-      if (!delegated(ref, referrer.namespace)) {
-        sink.report(
-          'DelegationNotPermitted',
-          referrer,
-          path,
-          `Secret ${target} is in another namespace and no TLSCertificateDelegation there grants it to "${referrer.namespace}"`,
-        );
-        return undefined;
-      }
-      const secret = lookup.secret(ref.namespace, ref.name);
-      if (secret === undefined) {
-        sink.report('SecretNotFound', referrer, path, `Secret ${target} not found`);
-        return undefined;
-      }
+  function find(ref: SecretRef, namespace: string): SecretView | SecretProblem {
+    const target = `${ref.namespace}/${ref.name}`;
+    if (!delegated(ref, namespace)) {
+      return {
+        problem: 'notDelegated',
+        message: `Secret ${target} is in another namespace and no TLSCertificateDelegation there grants it to "${namespace}"`,
+      };
+    }
+    const secret = lookup.secret(ref.namespace, ref.name);
+    return secret ?? { problem: 'notFound', message: `Secret ${target} not found` };
+  }
+
+  const codes = {
+    notDelegated: 'DelegationNotPermitted',
+    notFound: 'SecretNotFound',
+    invalid: 'SecretInvalid',
+  } as const;
+
+  const resolver: SecretResolver = {
+    tls(ref, namespace) {
+      const secret = find(ref, namespace);
+      if (isSecretProblem(secret)) return secret;
       const result = check(secret);
-      if (typeof result === 'string') {
-        sink.report('SecretInvalid', referrer, path, `Secret ${target} cannot be served: ${result}`);
-        return undefined;
-      }
-      return result;
+      if (typeof result !== 'string') return result;
+      return {
+        problem: 'invalid',
+        message: `Secret ${ref.namespace}/${ref.name} cannot be served: ${result}`,
+      };
+    },
+    pem(ref, namespace, key) {
+      const secret = find(ref, namespace);
+      if (isSecretProblem(secret)) return secret;
+      const data = secret.data.get(key);
+      const problem = data === undefined ? `it has no ${key}` : pemProblem(decoder.decode(data), key);
+      if (problem === undefined && data !== undefined) return data;
+      return {
+        problem: 'invalid',
+        message: `Secret ${ref.namespace}/${ref.name} cannot be used: ${problem}`,
+      };
+    },
+    resolveTls(referrer, path, ref) {
+      const result = resolver.tls(ref, referrer.namespace);
+      if (!isSecretProblem(result)) return result;
+      sink.report(codes[result.problem], referrer, path, result.message);
+      return undefined;
     },
   };
+  return resolver;
 }

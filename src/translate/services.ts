@@ -10,7 +10,7 @@ import type { BackendPort } from '../model/k8s/ingress.js';
 import type { ServicePortView, ServiceView } from '../model/k8s/service.js';
 import type { Lookup } from '../model/snapshot.js';
 import type { ResolvedOptions } from '../options.js';
-import { clusterName, clusterStatName, endpointsName } from './names.js';
+import { type ClusterHashInput, clusterName, clusterStatName, endpointsName } from './names.js';
 import { externalNameProblem } from './validate.js';
 
 /** What the endpoint builder needs to know about one EDS name. */
@@ -21,6 +21,26 @@ export interface EndpointsNeed {
   readonly port: ServicePortView;
 }
 
+/** HTTPProxy's per-route cluster settings (Ingress uses none of them). */
+export interface ClusterSettings {
+  /** Overrides the Service's own protocol (appProtocol or annotation) when set. */
+  readonly protocol?: UpstreamProtocol;
+  /** Upstream SNI from a Host rewrite; an ExternalName Service's name otherwise. */
+  readonly sni?: string;
+  readonly hash: Omit<ClusterHashInput, 'protocol' | 'sni'>;
+  readonly lbPolicy?: Cluster['lbPolicy'];
+  readonly healthCheck?: Cluster['healthCheck'];
+  readonly upstreamValidation?: Cluster['upstreamValidation'];
+  readonly idleConnectionTimeout?: Cluster['idleConnectionTimeout'];
+  readonly slowStart?: Cluster['slowStart'];
+}
+
+export interface ResolveOptions {
+  readonly settings?: ClusterSettings;
+  /** Reports every failure through this instead of the Ingress codes (HTTPProxy's own reasons). */
+  readonly onFailure?: (message: string) => void;
+}
+
 export interface ServiceResolver {
   resolve(
     referrer: ObjectRef,
@@ -28,6 +48,7 @@ export interface ServiceResolver {
     namespace: string,
     service: string,
     port: BackendPort,
+    options?: ResolveOptions,
   ): Cluster | undefined;
   /** Clusters resolved so far, by name. */
   readonly clusters: ReadonlyMap<string, Cluster>;
@@ -96,14 +117,17 @@ function circuitBreakers(service: ServiceView, sink: DiagnosticSink): CircuitBre
 export function createServiceResolver(
   lookup: Lookup,
   options: ResolvedOptions,
-  sink: DiagnosticSink,
+  outerSink: DiagnosticSink,
 ): ServiceResolver {
   const clusters = new Map<string, Cluster>();
   const endpointNeeds = new Map<string, EndpointsNeed>();
   return {
     clusters,
     endpointNeeds,
-    resolve(referrer, path, namespace, serviceName, backendPort) {
+    resolve(referrer, path, namespace, serviceName, backendPort, resolveOptions = {}) {
+      const { settings, onFailure } = resolveOptions;
+      const sink: DiagnosticSink =
+        onFailure === undefined ? outerSink : { report: (_code, _ref, _path, message) => onFailure(message) };
       const target = `${namespace}/${serviceName}`;
       const service = lookup.service(namespace, serviceName);
       if (service === undefined) {
@@ -129,7 +153,7 @@ export function createServiceResolver(
         );
         return undefined;
       }
-      const protocol = upstreamProtocol(service, port);
+      const protocol = settings?.protocol ?? upstreamProtocol(service, port);
       let discovery: Cluster['discovery'];
       const eds = endpointsName(namespace, serviceName, port.name);
       if (service.type === 'ExternalName') {
@@ -165,10 +189,16 @@ export function createServiceResolver(
           endpointNeeds.set(eds, { name: eds, namespace, service: serviceName, port });
       }
       // Upstream TLS to an external host names it in SNI; like Contour, the SNI is part of the hash.
+      // HTTPProxy: a Host rewrite, else the ExternalName, whatever the protocol (Contour's hash input).
       const sni =
-        discovery.kind === 'dns' && (protocol === 'tls' || protocol === 'h2') ? discovery.host : undefined;
+        settings !== undefined
+          ? (settings.sni ?? (discovery.kind === 'dns' ? discovery.host : undefined))
+          : discovery.kind === 'dns' && (protocol === 'tls' || protocol === 'h2')
+            ? discovery.host
+            : undefined;
       const cluster: Cluster = {
         name: clusterName(namespace, serviceName, port.port, {
+          ...settings?.hash,
           protocol,
           ...(sni !== undefined ? { sni } : {}),
         }),
@@ -176,15 +206,24 @@ export function createServiceResolver(
         service: { namespace, name: serviceName, port: port.port },
         protocol,
         sni,
-        circuitBreakers: circuitBreakers(service, sink),
+        circuitBreakers: circuitBreakers(service, outerSink),
         discovery,
+        ...(settings?.lbPolicy !== undefined ? { lbPolicy: settings.lbPolicy } : {}),
+        ...(settings?.healthCheck !== undefined ? { healthCheck: settings.healthCheck } : {}),
+        ...(settings?.upstreamValidation !== undefined
+          ? { upstreamValidation: settings.upstreamValidation }
+          : {}),
+        ...(settings?.idleConnectionTimeout !== undefined
+          ? { idleConnectionTimeout: settings.idleConnectionTimeout }
+          : {}),
+        ...(settings?.slowStart !== undefined ? { slowStart: settings.slowStart } : {}),
       };
       const existing = clusters.get(cluster.name);
       if (existing === undefined) {
         clusters.set(cluster.name, cluster);
       } else if (JSON.stringify(existing) !== JSON.stringify(cluster)) {
         // The name hashes only Contour's inputs; settings outside it must not flip with input order.
-        sink.report(
+        outerSink.report(
           'ClusterConflict',
           referrer,
           path,

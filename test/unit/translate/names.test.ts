@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   clusterName,
   endpointsName,
+  goDuration,
   hashName,
   secretName,
   virtualHostName,
@@ -47,5 +48,39 @@ describe('names', () => {
     expect(secretName('default', 'simple', new TextEncoder().encode('cert'))).toMatch(
       /^default\/simple\/[0-9a-f]{10}$/,
     );
+  });
+});
+
+describe('cluster hash settings (Contour test vectors)', () => {
+  const zero = { seconds: 0, nanos: 0 };
+  const suffix = (settings: Omit<Parameters<typeof clusterName>[3], 'protocol'>) =>
+    clusterName('a', 'b', 1, { protocol: '', ...settings }).split('/')[3];
+
+  it('hashes each setting as Contour does', () => {
+    expect(suffix({ lbStrategy: 'Random' })).toBe('58d888c08a');
+    expect(suffix({ lbStrategy: 'WeightedLeastRequest' })).toBe('8bf87fefba');
+    expect(
+      suffix({
+        healthCheck: {
+          timeout: zero,
+          interval: zero,
+          unhealthyThreshold: 0,
+          healthyThreshold: 0,
+          path: '/healthz',
+        },
+      }),
+    ).toBe('bc862a33ca');
+    expect(suffix({ idleConnectionTimeout: { seconds: 180, nanos: 0 } })).toBe('b7427dbbf9');
+    expect(suffix({ idleConnectionTimeout: zero })).toBe('97705cb30a');
+    expect(suffix({ sni: 'foo.io' })).toBe('a28d1ec01b');
+  });
+
+  it('prints durations like Go', () => {
+    expect(goDuration({ seconds: 180, nanos: 0 })).toBe('3m0s');
+    expect(goDuration({ seconds: 3600, nanos: 0 })).toBe('1h0m0s');
+    expect(goDuration({ seconds: 3661, nanos: 0 })).toBe('1h1m1s');
+    expect(goDuration({ seconds: 1, nanos: 500_000_000 })).toBe('1.5s');
+    expect(goDuration({ seconds: 0, nanos: 500_000_000 })).toBe('500ms');
+    expect(goDuration(zero)).toBe('0s');
   });
 });
