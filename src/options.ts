@@ -75,6 +75,13 @@ export interface TranslateOptions {
    * `re2.max_program_size.error_level` is raised. Default 100, Envoy's own default.
    */
   readonly maxRegexProgramSize?: number;
+  /**
+   * Namespaces where root HTTPProxies (those with spec.virtualhost) may live. Default: every
+   * namespace. A root elsewhere gets RootProxyNotAllowedInNamespace and serves nothing.
+   */
+  readonly rootNamespaces?: readonly string[];
+  /** Ignore HTTPProxy routes' permitInsecure: TLS virtual hosts always redirect plain HTTP. Default false. */
+  readonly disablePermitInsecure?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -97,6 +104,8 @@ export interface ResolvedOptions {
   readonly compression: boolean;
   readonly maxRegexProgramSize: number;
   readonly grpcApiListeners: boolean;
+  readonly rootNamespaces: readonly string[];
+  readonly disablePermitInsecure: boolean;
 }
 
 /** Contour's default TLS 1.2 cipher suites. */
@@ -169,5 +178,7 @@ export function resolveOptions(options: TranslateOptions = {}): ResolvedOptions 
     compression: options.compression ?? true,
     maxRegexProgramSize,
     grpcApiListeners: options.grpcApiListeners ?? false,
+    rootNamespaces: [...new Set(options.rootNamespaces ?? [])].sort(),
+    disablePermitInsecure: options.disablePermitInsecure ?? false,
   };
 }

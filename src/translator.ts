@@ -6,7 +6,7 @@
  * for resources that changed and cached per message object.
  */
 import { compareText } from './compare.js';
-import { type Diagnostic, diagnosticCodes, sortDiagnostics } from './diagnostics.js';
+import { type Diagnostic, diagnosticOf, sortDiagnostics } from './diagnostics.js';
 import {
   hashParts,
   type KindDiff,
@@ -25,6 +25,7 @@ import type {
   VirtualHost as IrVirtualHost,
   TlsSecret,
 } from './model/ir.js';
+import { canonicalJson } from './model/snapshot.js';
 import { type ResolvedOptions, resolveOptions, type TranslateOptions } from './options.js';
 import { type ResourceKind, resourceCodecs, type XdsResources } from './resources.js';
 import { createEngine, type ObjectChange } from './translate/engine.js';
@@ -34,6 +35,7 @@ import {
   httpsListenerName,
   httpsRouteConfigName,
 } from './translate/names.js';
+import { type ObjectStatus, proxyStatus, sortStatuses } from './translate/status.js';
 import { buildCluster } from './translate/xds/cluster.js';
 import { buildClusterLoadAssignment } from './translate/xds/endpoint.js';
 import {
@@ -65,6 +67,8 @@ export interface TranslatorUpdate {
   readonly diff: ResourceDiff;
   /** All current diagnostics, sorted. */
   readonly diagnostics: readonly Diagnostic[];
+  /** The status of every served HTTPProxy, sorted. */
+  readonly statuses: readonly ObjectStatus[];
 }
 
 export interface Translator {
@@ -78,6 +82,8 @@ export interface Translator {
   readonly resources: XdsResources;
   /** The current diagnostics. */
   readonly diagnostics: readonly Diagnostic[];
+  /** The current HTTPProxy statuses. */
+  readonly statuses: readonly ObjectStatus[];
 }
 
 type Store = { readonly [K in ResourceKind]: Map<string, ResourceOf<K>> };
@@ -213,9 +219,13 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
     }
   }
 
+  /** Everything a TLS filter chain is built from (not the routes, which live in RDS). */
   function chainKey(vhost: IrSecureVirtualHost): string {
     const t = vhost.tls;
-    return `${vhost.fqdn}\0${vhost.secretName}\0${t.minimumProtocolVersion}\0${t.maximumProtocolVersion}\0${t.cipherSuites.join(':')}`;
+    const base = `${vhost.fqdn}\0${vhost.secretName ?? ''}\0${t.minimumProtocolVersion}\0${t.maximumProtocolVersion}\0${t.cipherSuites.join(':')}`;
+    const { clientValidation, authorization, jwtProviders, tcpProxy } = vhost;
+    if (!clientValidation && !authorization && !jwtProviders && !tcpProxy) return base;
+    return `${base}\0${canonicalJson({ clientValidation, authorization, jwtProviders, tcpProxy })}`;
   }
 
   function sortedResources<K extends ResourceKind>(kind: K): ResourceOf<K>[] {
@@ -232,15 +242,10 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
   });
 
   const currentDiagnostics = (): Diagnostic[] =>
-    sortDiagnostics(
-      engine.reports().map(([code, object, path, message]) => ({
-        code,
-        severity: diagnosticCodes[code],
-        object,
-        path,
-        message,
-      })),
-    );
+    sortDiagnostics(engine.reports().map((report) => diagnosticOf(...report)));
+
+  const currentStatuses = (): ObjectStatus[] =>
+    sortStatuses(engine.proxies().map(({ view, reports }) => proxyStatus(view, reports)));
 
   function kindDiff<K extends ResourceKind>(
     kind: K,
@@ -300,7 +305,9 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
         set(
           'routes',
           name,
-          https === undefined ? undefined : buildRouteConfiguration(name, [https], style),
+          https === undefined || https.tcpProxy !== undefined
+            ? undefined
+            : buildRouteConfiguration(name, [https], style),
           touched.routes,
         );
         if (old === undefined || https === undefined || chainKey(old) !== chainKey(https))
@@ -394,7 +401,11 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
     if (eagerDiff) diff();
     const resources = lazy(currentResources);
     const diagnostics = lazy(currentDiagnostics);
+    const statuses = lazy(currentStatuses);
     return {
+      get statuses() {
+        return statuses();
+      },
       get resources() {
         return resources();
       },
@@ -414,6 +425,9 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
     },
     get diagnostics() {
       return currentDiagnostics();
+    },
+    get statuses() {
+      return currentStatuses();
     },
   };
 }

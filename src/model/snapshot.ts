@@ -12,6 +12,12 @@ import {
   parseEndpointSlice,
   parseEndpoints,
 } from './k8s/endpoint-slice.js';
+import {
+  type ExtensionServiceView,
+  type HTTPProxyView,
+  parseExtensionService,
+  parseHTTPProxy,
+} from './k8s/httpproxy.js';
 import { type IngressView, parseIngress } from './k8s/ingress.js';
 import { type IngressClassView, parseIngressClass } from './k8s/ingress-class.js';
 import { type Meta, roughRef } from './k8s/meta.js';
@@ -26,7 +32,9 @@ export type View =
   | EndpointSliceView
   | EndpointsView
   | SecretView
-  | TLSCertificateDelegationView;
+  | TLSCertificateDelegationView
+  | HTTPProxyView
+  | ExtensionServiceView;
 
 type Parser = (object: unknown, sink: DiagnosticSink) => View | undefined;
 
@@ -39,6 +47,8 @@ const parsers: Readonly<Record<string, Parser>> = {
   'v1 Endpoints': parseEndpoints,
   'discovery.k8s.io/v1 EndpointSlice': parseEndpointSlice,
   'projectcontour.io/v1 TLSCertificateDelegation': parseTLSCertificateDelegation,
+  'projectcontour.io/v1 HTTPProxy': parseHTTPProxy,
+  'projectcontour.io/v1alpha1 ExtensionService': parseExtensionService,
 };
 
 export type Report = Parameters<DiagnosticSink['report']>;
@@ -170,6 +180,10 @@ export interface Lookup {
   legacyEndpoints(namespace: string, name: string): EndpointsView | undefined;
   /** TLSCertificateDelegations in a namespace, sorted by name. */
   delegations(namespace: string): readonly TLSCertificateDelegationView[];
+  proxy(namespace: string, name: string): HTTPProxyView | undefined;
+  /** HTTPProxies whose spec.virtualhost.fqdn is this one, compared lower-cased. */
+  proxyRoots(fqdn: string): readonly HTTPProxyView[];
+  extensionService(namespace: string, name: string): ExtensionServiceView | undefined;
 }
 
 /** Index keys whose change can alter what a lookup returns (used to track dependencies). */
@@ -179,7 +193,15 @@ export const dependency = {
   slices: (namespace: string, service: string) => `Slices/${namespace}/${service}`,
   endpoints: (namespace: string, name: string) => `Endpoints/${namespace}/${name}`,
   delegations: (namespace: string) => `Delegations/${namespace}`,
+  proxy: (namespace: string, name: string) => `HTTPProxy/${namespace}/${name}`,
+  proxyFqdn: (fqdn: string) => `Fqdn/${fqdn}`,
+  extensionService: (namespace: string, name: string) => `ExtensionService/${namespace}/${name}`,
 } as const;
+
+/** The lower-cased fqdn a root HTTPProxy claims, if it has a virtual host. */
+export function proxyFqdn(view: HTTPProxyView): string | undefined {
+  return view.virtualhost === undefined ? undefined : view.virtualhost.fqdn.toLowerCase();
+}
 
 /** The dependency keys a change of this view touches. */
 export function dependenciesOf(view: View): string[] {
@@ -195,6 +217,12 @@ export function dependenciesOf(view: View): string[] {
       return [dependency.endpoints(namespace, name)];
     case 'TLSCertificateDelegation':
       return [dependency.delegations(namespace)];
+    case 'HTTPProxy': {
+      const fqdn = proxyFqdn(view);
+      return [dependency.proxy(namespace, name), ...(fqdn === undefined ? [] : [dependency.proxyFqdn(fqdn)])];
+    }
+    case 'ExtensionService':
+      return [dependency.extensionService(namespace, name)];
     case 'Ingress':
     case 'IngressClass':
       return [];
@@ -207,6 +235,7 @@ export interface ObjectIndex extends Lookup {
   remove(view: View): void;
   readonly ingresses: ReadonlyMap<string, IngressView>;
   readonly ingressClasses: ReadonlyMap<string, IngressClassView>;
+  readonly proxies: ReadonlyMap<string, HTTPProxyView>;
 }
 
 function sortedInsert<T extends { meta: Meta }>(list: readonly T[], view: T): T[] {
@@ -223,7 +252,12 @@ export function createObjectIndex(): ObjectIndex {
   const delegations = new Map<string, readonly TLSCertificateDelegationView[]>();
   const ingresses = new Map<string, IngressView>();
   const ingressClasses = new Map<string, IngressClassView>();
+  const proxies = new Map<string, HTTPProxyView>();
+  const roots = new Map<string, readonly HTTPProxyView[]>();
+  const extensionServices = new Map<string, ExtensionServiceView>();
   const none: readonly never[] = [];
+  const sameProxy = (a: HTTPProxyView, b: HTTPProxyView) =>
+    a.meta.namespace === b.meta.namespace && a.meta.name === b.meta.name;
 
   const remove = (view: View) => {
     const k = key(view.meta.namespace, view.meta.name);
@@ -242,6 +276,18 @@ export function createObjectIndex(): ObjectIndex {
         break;
       case 'IngressClass':
         ingressClasses.delete(view.meta.name);
+        break;
+      case 'HTTPProxy': {
+        proxies.delete(k);
+        const fqdn = proxyFqdn(view);
+        if (fqdn === undefined) break;
+        const rest = (roots.get(fqdn) ?? none).filter((v) => !sameProxy(v, view));
+        if (rest.length === 0) roots.delete(fqdn);
+        else roots.set(fqdn, rest);
+        break;
+      }
+      case 'ExtensionService':
+        extensionServices.delete(k);
         break;
       case 'EndpointSlice': {
         const sk = key(view.meta.namespace, view.serviceName);
@@ -264,6 +310,10 @@ export function createObjectIndex(): ObjectIndex {
   return {
     ingresses,
     ingressClasses,
+    proxies,
+    proxy: (namespace, name) => proxies.get(key(namespace, name)),
+    proxyRoots: (fqdn) => roots.get(fqdn) ?? none,
+    extensionService: (namespace, name) => extensionServices.get(key(namespace, name)),
     service: (namespace, name) => services.get(key(namespace, name)),
     secret: (namespace, name) => secrets.get(key(namespace, name)),
     slices: (namespace, service) => slices.get(key(namespace, service)) ?? none,
@@ -287,6 +337,20 @@ export function createObjectIndex(): ObjectIndex {
           break;
         case 'IngressClass':
           ingressClasses.set(view.meta.name, view);
+          break;
+        case 'HTTPProxy': {
+          proxies.set(k, view);
+          const fqdn = proxyFqdn(view);
+          if (fqdn === undefined) break;
+          const rest = (roots.get(fqdn) ?? none).filter((v) => !sameProxy(v, view));
+          roots.set(
+            fqdn,
+            [...rest, view].sort((a, b) => compareMeta(a.meta, b.meta)),
+          );
+          break;
+        }
+        case 'ExtensionService':
+          extensionServices.set(k, view);
           break;
         case 'EndpointSlice': {
           // A slice without the service-name label belongs to no Service.

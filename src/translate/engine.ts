@@ -11,6 +11,7 @@
 
 import { compareText } from '../compare.js';
 import type { Cluster, EndpointGroup, SecureVirtualHost, TlsSecret, VirtualHost } from '../model/ir.js';
+import type { HTTPProxyView } from '../model/k8s/httpproxy.js';
 import type { IngressView } from '../model/k8s/ingress.js';
 import {
   compareAge,
@@ -27,6 +28,7 @@ import {
 } from '../model/snapshot.js';
 import type { ResolvedOptions } from '../options.js';
 import { buildEndpointGroup } from './endpoints.js';
+import { evaluateProxy, type ProxyClaims, proxyId, proxyServed } from './httpproxy.js';
 import { evaluateIngress, type IngressClaims, ingressClassFilter, mergeHost } from './ingress.js';
 import type { SecretCheckCache } from './secrets.js';
 import type { EndpointsNeed } from './services.js';
@@ -66,6 +68,12 @@ export interface Engine {
   readonly state: EngineState;
   /** Every current diagnostic, unsorted and possibly with repeats (sortDiagnostics cleans both). */
   reports(): Report[];
+  /** Every served HTTPProxy with the reports filed against it, and whether any root reaches it. */
+  proxies(): {
+    readonly view: HTTPProxyView;
+    readonly reports: readonly Report[];
+    readonly orphaned: boolean;
+  }[];
 }
 
 /** Objects whose resourceVersion is equal are equal (the API server's guarantee); else compare content. */
@@ -122,6 +130,18 @@ function trackingLookup(lookup: Lookup, deps: Set<string>): Lookup {
       deps.add(dependency.delegations(namespace));
       return lookup.delegations(namespace);
     },
+    proxy(namespace, name) {
+      deps.add(dependency.proxy(namespace, name));
+      return lookup.proxy(namespace, name);
+    },
+    proxyRoots(fqdn) {
+      deps.add(dependency.proxyFqdn(fqdn));
+      return lookup.proxyRoots(fqdn);
+    },
+    extensionService(namespace, name) {
+      deps.add(dependency.extensionService(namespace, name));
+      return lookup.extensionService(namespace, name);
+    },
   };
 }
 
@@ -130,6 +150,15 @@ interface CachedClaims {
   readonly deps: ReadonlySet<string>;
   readonly hosts: ReadonlySet<string>;
 }
+
+interface CachedProxy {
+  readonly claims: ProxyClaims;
+  readonly deps: ReadonlySet<string>;
+}
+
+/** Claimant ids: an Ingress is `ns/name`, a root HTTPProxy `HTTPProxy:ns/name`. */
+const proxyKey = (id: string) => `HTTPProxy:${id}`;
+const isProxyKey = (key: string) => key.startsWith('HTTPProxy:');
 
 interface HostState {
   readonly http: VirtualHost | undefined;
@@ -148,8 +177,9 @@ export function createEngine(options: ResolvedOptions): Engine {
   const entries = new Map<string, Entry>();
   const secretChecks: SecretCheckCache = new WeakMap();
 
-  // Ingress claims, and who depends on what.
+  // Ingress and root HTTPProxy claims, and who depends on what.
   const claims = new Map<string, CachedClaims>();
+  const proxyClaims = new Map<string, CachedProxy>();
   const dependents = new Map<string, Set<string>>();
   const hostClaimants = new Map<string, Set<string>>();
   let classReports: Report[] = [];
@@ -231,8 +261,55 @@ export function createEngine(options: ResolvedOptions): Engine {
     return cached;
   }
 
+  function dropProxy(id: string): CachedProxy | undefined {
+    const cached = proxyClaims.get(id);
+    if (cached === undefined) return undefined;
+    proxyClaims.delete(id);
+    const key = proxyKey(id);
+    for (const dep of cached.deps) removeFromSetMap(dependents, dep, key);
+    if (cached.claims.fqdn !== undefined) removeFromSetMap(hostClaimants, cached.claims.fqdn, key);
+    for (const name of cached.claims.clusters.keys()) removeFromSetMap(clusterDefiners, name, key);
+    return cached;
+  }
+
+  function evaluateRoot(view: HTTPProxyView): CachedProxy {
+    const id = proxyId(view);
+    const key = proxyKey(id);
+    const deps = new Set<string>();
+    const result = evaluateProxy(view, trackingLookup(index, deps), options, secretChecks);
+    const cached = { claims: result, deps };
+    proxyClaims.set(id, cached);
+    for (const dep of deps) addToSetMap(dependents, dep, key);
+    if (result.fqdn !== undefined) addToSetMap(hostClaimants, result.fqdn, key);
+    for (const name of result.clusters.keys()) addToSetMap(clusterDefiners, name, key);
+    return cached;
+  }
+
+  /** What a claimant id defines: its object (for oldest-first order), clusters and EDS needs. */
+  function definer(key: string) {
+    if (isProxyKey(key)) {
+      const c = proxyClaims.get(key.slice('HTTPProxy:'.length))?.claims;
+      return c === undefined
+        ? undefined
+        : { meta: c.proxy.meta, clusters: c.clusters, endpointNeeds: c.endpointNeeds };
+    }
+    const c = claims.get(key)?.claims;
+    return c === undefined
+      ? undefined
+      : { meta: c.ingress.meta, clusters: c.clusters, endpointNeeds: c.endpointNeeds };
+  }
+
+  /** The TLS secrets a claimant asks for. */
+  function secretsOf(key: string): TlsSecret[] {
+    if (isProxyKey(key)) {
+      const secret = proxyClaims.get(key.slice('HTTPProxy:'.length))?.claims.secure?.secret;
+      return secret === undefined ? [] : [secret];
+    }
+    return (claims.get(key)?.claims.tls ?? []).map((t) => t.secret);
+  }
+
   /**
-   * Settles the definition of one cluster name from every Ingress that defines it, oldest first, so
+   * Settles the definition of one cluster name from every object that defines it, oldest first, so
    * the result never depends on the order events arrived in. Returns whether the definition changed.
    */
   function trackEds(before: Cluster | undefined, after: Cluster | undefined): void {
@@ -259,10 +336,10 @@ export function createEngine(options: ResolvedOptions): Engine {
     }
     const definers = [...(clusterDefiners.get(name) ?? [])]
       .flatMap((id) => {
-        const c = claims.get(id)?.claims;
-        return c === undefined ? [] : [c];
+        const d = definer(id);
+        return d === undefined ? [] : [d];
       })
-      .sort((a, b) => compareAge(a.ingress.meta, b.ingress.meta));
+      .sort((a, b) => compareAge(a.meta, b.meta));
     const winner = definers[0];
     const cluster = winner?.clusters.get(name);
     if (winner === undefined || cluster === undefined) {
@@ -273,12 +350,12 @@ export function createEngine(options: ResolvedOptions): Engine {
     const reports: Report[] = [];
     for (const other of definers.slice(1)) {
       if (jsonEqual(other.clusters.get(name), cluster)) continue;
-      const owner = `${winner.ingress.meta.namespace}/${winner.ingress.meta.name}`;
+      const owner = `${winner.meta.ref.kind} ${winner.meta.namespace}/${winner.meta.name}`;
       reports.push([
         'ClusterConflict',
-        other.ingress.meta.ref,
+        other.meta.ref,
         ['spec'],
-        `cluster ${name} is defined differently by the older Ingress ${owner}, whose definition is used`,
+        `cluster ${name} is defined differently by the older ${owner}, whose definition is used`,
       ]);
     }
     if (reports.length > 0) clusterReports.set(name, reports);
@@ -306,8 +383,56 @@ export function createEngine(options: ResolvedOptions): Engine {
     return names;
   }
 
+  /** Served non-root proxies that no root evaluation reached. */
+  function orphans(): HTTPProxyView[] {
+    const reached = new Set<string>();
+    for (const cached of proxyClaims.values()) for (const id of cached.claims.visited) reached.add(id);
+    const out: HTTPProxyView[] = [];
+    for (const [id, view] of index.proxies) {
+      if (view.virtualhost === undefined && !reached.has(id) && proxyServed(view, options)) out.push(view);
+    }
+    return out;
+  }
+
+  function orphanReports(): Report[] {
+    return orphans().map(
+      (view): Report => [
+        'Orphaned',
+        view.meta.ref,
+        [],
+        'this HTTPProxy is not part of a delegation chain from a root HTTPProxy',
+        'Orphaned',
+      ],
+    );
+  }
+
   return {
     state: { http, https, clusters, endpoints, secrets },
+
+    proxies() {
+      const byProxy = new Map<string, Report[]>();
+      const file = (report: Report) => {
+        const ref = report[1];
+        if (ref.kind !== 'HTTPProxy') return;
+        const id = `${ref.namespace}/${ref.name}`;
+        const list = byProxy.get(id);
+        if (list === undefined) byProxy.set(id, [report]);
+        else list.push(report);
+      };
+      for (const cached of proxyClaims.values()) for (const report of cached.claims.reports) file(report);
+      for (const list of clusterReports.values()) for (const report of list) file(report);
+      for (const host of hosts.values()) for (const report of host.reports) file(report);
+      for (const report of orphanReports()) file(report);
+      const out = [];
+      for (const [id, view] of index.proxies) {
+        if (!proxyServed(view, options)) continue;
+        const parsed =
+          entries.get(identityOf('HTTPProxy', view.meta.namespace, view.meta.name))?.parsed.reports ?? [];
+        const reports = [...parsed, ...(byProxy.get(id) ?? [])];
+        out.push({ view, reports, orphaned: reports.some((r) => r[0] === 'Orphaned') });
+      }
+      return out;
+    },
 
     reports() {
       const out: Report[] = [...classReports];
@@ -315,9 +440,12 @@ export function createEngine(options: ResolvedOptions): Engine {
         const view = entry.parsed.view;
         // An Ingress of another controller's class is not ours to judge.
         if (view?.kind === 'Ingress' && !served(view)) continue;
+        if (view?.kind === 'HTTPProxy' && !proxyServed(view, options)) continue;
         out.push(...entry.parsed.reports);
       }
       for (const cached of claims.values()) out.push(...cached.claims.reports);
+      for (const cached of proxyClaims.values()) out.push(...cached.claims.reports);
+      out.push(...orphanReports());
       for (const host of hosts.values()) out.push(...host.reports);
       for (const list of clusterReports.values()) out.push(...list);
       for (const name of endpoints.keys()) out.push(...(groups.get(name)?.reports ?? []));
@@ -328,6 +456,7 @@ export function createEngine(options: ResolvedOptions): Engine {
       edsTouched.clear();
       const dirtyDeps = new Set<string>();
       const dirtyIngresses = new Set<string>();
+      const dirtyRoots = new Set<string>();
       let classesChanged = false;
 
       // 1. Objects → views → index, noting what each change touches.
@@ -356,6 +485,7 @@ export function createEngine(options: ResolvedOptions): Engine {
           for (const dep of dependenciesOf(view)) dirtyDeps.add(dep);
           if (view.kind === 'Ingress') dirtyIngresses.add(ingressId(view));
           if (view.kind === 'IngressClass') classesChanged = true;
+          if (view.kind === 'HTTPProxy') dirtyRoots.add(proxyId(view));
         }
         if (before !== undefined) index.remove(before);
         if (after !== undefined) index.add(after);
@@ -374,7 +504,12 @@ export function createEngine(options: ResolvedOptions): Engine {
         for (const id of index.ingresses.keys()) dirtyIngresses.add(id);
         for (const id of claims.keys()) dirtyIngresses.add(id);
       }
-      for (const dep of dirtyDeps) for (const id of dependents.get(dep) ?? []) dirtyIngresses.add(id);
+      for (const dep of dirtyDeps) {
+        for (const key of dependents.get(dep) ?? []) {
+          if (isProxyKey(key)) dirtyRoots.add(key.slice('HTTPProxy:'.length));
+          else dirtyIngresses.add(key);
+        }
+      }
 
       const dirtyHosts = new Set<string>();
       const dirtyClusters = new Set<string>();
@@ -389,17 +524,36 @@ export function createEngine(options: ResolvedOptions): Engine {
         for (const name of fresh.claims.clusters.keys()) dirtyClusters.add(name);
       }
 
-      // 3. Merge each touched host again, oldest Ingress first.
+      for (const id of dirtyRoots) {
+        const old = dropProxy(id);
+        if (old?.claims.fqdn !== undefined) dirtyHosts.add(old.claims.fqdn);
+        for (const name of old?.claims.clusters.keys() ?? []) dirtyClusters.add(name);
+        const [namespace = '', name = ''] = id.split('/');
+        const view = index.proxy(namespace, name);
+        if (view === undefined || view.virtualhost === undefined || !proxyServed(view, options)) continue;
+        const fresh = evaluateRoot(view);
+        if (fresh.claims.fqdn !== undefined) dirtyHosts.add(fresh.claims.fqdn);
+        for (const cluster of fresh.claims.clusters.keys()) dirtyClusters.add(cluster);
+      }
+
+      // 3. Merge each touched host again, oldest Ingress first, the HTTPProxy last.
       const changedHosts = new Set<string>();
       const changedClusters = new Set<string>();
       const changedSecrets = new Set<string>();
       for (const fqdn of dirtyHosts) {
-        const claimants = [...(hostClaimants.get(fqdn) ?? [])]
+        const keys = [...(hostClaimants.get(fqdn) ?? [])];
+        const claimants = keys
           .map((id) => claims.get(id)?.claims)
           .filter((c): c is IngressClaims => c !== undefined)
           .sort((a, b) => compareAge(a.ingress.meta, b.ingress.meta));
+        const proxyKeyHere = keys.find(isProxyKey);
+        const proxy =
+          proxyKeyHere === undefined
+            ? undefined
+            : proxyClaims.get(proxyKeyHere.slice('HTTPProxy:'.length))?.claims;
         const before = hosts.get(fqdn);
-        const merged = claimants.length === 0 ? undefined : mergeHost(fqdn, claimants);
+        const merged =
+          claimants.length === 0 && proxy === undefined ? undefined : mergeHost(fqdn, claimants, proxy);
         const next: HostState | undefined =
           merged === undefined
             ? undefined
@@ -423,8 +577,8 @@ export function createEngine(options: ResolvedOptions): Engine {
         for (const name of vhostClusters(before?.https)) refCount(clusterRefs, name, -1);
         for (const name of vhostClusters(next?.http)) refCount(clusterRefs, name, 1);
         for (const name of vhostClusters(next?.https)) refCount(clusterRefs, name, 1);
-        if (before?.https !== undefined) refCount(secretRefs, before.https.secretName, -1);
-        if (next?.https !== undefined) refCount(secretRefs, next.https.secretName, 1);
+        if (before?.https?.secretName !== undefined) refCount(secretRefs, before.https.secretName, -1);
+        if (next?.https?.secretName !== undefined) refCount(secretRefs, next.https.secretName, 1);
         if (next?.http === undefined) http.delete(fqdn);
         else http.set(fqdn, next.http);
         if (next?.https === undefined) https.delete(fqdn);
@@ -432,8 +586,8 @@ export function createEngine(options: ResolvedOptions): Engine {
         for (const vhost of [before?.http, before?.https, next?.http, next?.https]) {
           for (const name of vhostClusters(vhost)) changedClusters.add(name);
         }
-        if (before?.https !== undefined) changedSecrets.add(before.https.secretName);
-        if (next?.https !== undefined) changedSecrets.add(next.https.secretName);
+        if (before?.https?.secretName !== undefined) changedSecrets.add(before.https.secretName);
+        if (next?.https?.secretName !== undefined) changedSecrets.add(next.https.secretName);
       }
       // Definitions of what the virtual hosts use: clusters (with their EDS needs) and TLS secrets.
       for (const name of changedClusters) dirtyClusters.add(name);
@@ -447,18 +601,17 @@ export function createEngine(options: ResolvedOptions): Engine {
         }
       };
       // A Secret's key can change without its name (which hashes the certificate only).
-      for (const id of dirtyIngresses) {
-        for (const tls of claims.get(id)?.claims.tls ?? [])
-          if (secretRefs.has(tls.secret.name)) defineSecret(tls.secret);
+      for (const key of [...dirtyIngresses, ...[...dirtyRoots].map(proxyKey)]) {
+        for (const secret of secretsOf(key)) if (secretRefs.has(secret.name)) defineSecret(secret);
       }
-      // A host may now use a secret that only Ingresses not re-evaluated define.
+      // A host may now use a secret that only objects not re-evaluated define.
       for (const fqdn of changedHosts) {
         const secretName = https.get(fqdn)?.secretName;
         if (secretName === undefined || secrets.has(secretName)) continue;
-        for (const id of hostClaimants.get(fqdn) ?? []) {
-          const tls = claims.get(id)?.claims.tls.find((t) => t.secret.name === secretName);
-          if (tls !== undefined) {
-            defineSecret(tls.secret);
+        for (const key of hostClaimants.get(fqdn) ?? []) {
+          const secret = secretsOf(key).find((t) => t.name === secretName);
+          if (secret !== undefined) {
+            defineSecret(secret);
             break;
           }
         }

@@ -25,6 +25,7 @@ import type { IngressClassView } from '../model/k8s/ingress-class.js';
 import type { Lookup, Report } from '../model/snapshot.js';
 import type { ResolvedOptions } from '../options.js';
 import { parseTimeout } from './duration.js';
+import type { ProxyClaims } from './httpproxy.js';
 import { routeMatchKey, sortRoutes } from './route-order.js';
 import {
   createSecretResolver,
@@ -190,7 +191,7 @@ export function regexProblem(regex: string, maxProgramSize: number): string | un
 }
 
 /** `*.example.com` virtual hosts also match `:authority` against exactly one DNS label (Contour). */
-function wildcardAuthority(fqdn: string): RouteMatch['headers'] {
+export function wildcardAuthority(fqdn: string): RouteMatch['headers'] {
   if (!fqdn.startsWith('*.')) return [];
   const escaped = fqdn.slice(1).replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
   return [
@@ -458,9 +459,9 @@ export function evaluateIngress(
 
 /** The TLS settings a host ends up with. */
 export interface SecureHost {
-  readonly secret: TlsSecret;
+  readonly secret: TlsSecret | undefined;
   readonly tls: TlsSettings;
-  readonly owner: IngressView;
+  readonly owner: { readonly meta: IngressView['meta'] };
 }
 
 export interface HostResult {
@@ -469,7 +470,13 @@ export interface HostResult {
   readonly reports: readonly Report[];
 }
 
-type RouteTable = Map<string, { readonly claim: RouteClaim; readonly ingress: IngressView }>;
+type RouteTable = Map<
+  string,
+  { readonly claim: RouteClaim; readonly owner: { readonly meta: IngressView['meta'] } }
+>;
+
+const nameOf = (owner: { readonly meta: IngressView['meta'] }) =>
+  `${owner.meta.ref.kind} ${owner.meta.namespace}/${owner.meta.name}`;
 
 function addRoute(
   table: RouteTable,
@@ -481,16 +488,15 @@ function addRoute(
   const matchKey = routeMatchKey(claim.route.match);
   const existing = table.get(matchKey);
   if (existing === undefined) {
-    table.set(matchKey, { claim, ingress });
+    table.set(matchKey, { claim, owner: ingress });
     return;
   }
-  if (existing.ingress !== ingress) {
-    const owner = `${existing.ingress.meta.namespace}/${existing.ingress.meta.name}`;
+  if (existing.owner !== ingress) {
     reports.push([
       'RouteConflict',
       ingress.meta.ref,
       claim.path,
-      `host "${fqdn}" already routes this path for the older Ingress ${owner}, which wins`,
+      `host "${fqdn}" already routes this path for the older ${nameOf(existing.owner)}, which wins`,
     ]);
     return;
   }
@@ -503,12 +509,33 @@ function addRoute(
       `host "${fqdn}" routes the same path again at ${formatPath(claim.path)}, which replaces this one`,
     ]);
   }
-  table.set(matchKey, { claim, ingress });
+  table.set(matchKey, { claim, owner: ingress });
+}
+
+/** HTTPProxy routes replace Ingress routes with identical conditions (Contour adds them last). */
+function addProxyRoute(
+  table: RouteTable,
+  fqdn: string,
+  claim: RouteClaim,
+  proxy: ProxyClaims,
+  reports: Report[],
+): void {
+  const matchKey = routeMatchKey(claim.route.match);
+  const existing = table.get(matchKey);
+  if (existing !== undefined && existing.owner.meta.ref.kind === 'Ingress') {
+    reports.push([
+      'RouteConflict',
+      existing.owner.meta.ref,
+      existing.claim.path,
+      `host "${fqdn}": ${nameOf(proxy.proxy)} routes the same conditions, which wins over Ingress routes`,
+    ]);
+  }
+  table.set(matchKey, { claim, owner: proxy.proxy });
 }
 
 function sameTls(a: SecureHost, b: TlsClaim): boolean {
   return (
-    a.secret.name === b.secret.name &&
+    a.secret?.name === b.secret.name &&
     a.tls.minimumProtocolVersion === b.tls.minimumProtocolVersion &&
     a.tls.maximumProtocolVersion === b.tls.maximumProtocolVersion
   );
@@ -516,9 +543,14 @@ function sameTls(a: SecureHost, b: TlsClaim): boolean {
 
 /**
  * Merges the claims of every Ingress on one host, oldest Ingress first: the first TLS claim and the
- * first claim on a route match win, later ones get a diagnostic.
+ * first claim on a route match win, later ones get a diagnostic. A root HTTPProxy on the host is
+ * merged last, as Contour does: its TLS settings and its routes win.
  */
-export function mergeHost(fqdn: string, claimants: readonly IngressClaims[]): HostResult {
+export function mergeHost(
+  fqdn: string,
+  claimants: readonly IngressClaims[],
+  proxy?: ProxyClaims,
+): HostResult {
   const reports: Report[] = [];
   let secure: SecureHost | undefined;
   for (const claims of claimants) {
@@ -527,15 +559,26 @@ export function mergeHost(fqdn: string, claimants: readonly IngressClaims[]): Ho
       if (secure === undefined) {
         secure = { secret: claim.secret, tls: claim.tls, owner: claims.ingress };
       } else if (!sameTls(secure, claim)) {
-        const owner = `${secure.owner.meta.namespace}/${secure.owner.meta.name}`;
         reports.push([
           'TLSHostConflict',
           claims.ingress.meta.ref,
           claim.path,
-          `TLS for "${fqdn}" is already configured differently by the older Ingress ${owner}, which wins`,
+          `TLS for "${fqdn}" is already configured differently by the older ${nameOf(secure.owner)}, which wins`,
         ]);
       }
     }
+  }
+  const proxySecure = proxy?.secure;
+  if (proxy !== undefined && proxySecure !== undefined) {
+    if (secure !== undefined && secure.secret?.name !== proxySecure.secret?.name) {
+      reports.push([
+        'TLSHostConflict',
+        secure.owner.meta.ref,
+        ['spec', 'tls'],
+        `TLS for "${fqdn}" is configured by ${nameOf(proxy.proxy)}, whose settings win`,
+      ]);
+    }
+    secure = { secret: proxySecure.secret, tls: proxySecure.tls, owner: proxy.proxy };
   }
   const http: RouteTable = new Map();
   const https: RouteTable = new Map();
@@ -546,14 +589,29 @@ export function mergeHost(fqdn: string, claimants: readonly IngressClaims[]): Ho
       else if (secure !== undefined) addRoute(https, fqdn, claim, claims.ingress, reports);
     }
   }
+  for (const claim of proxy?.routes ?? []) {
+    addProxyRoute(claim.listener === 'http' ? http : https, fqdn, claim, proxy as ProxyClaims, reports);
+  }
   const routes = (table: RouteTable) => sortRoutes([...table.values()].map((e) => e.claim.route));
   const httpRoutes = routes(http);
-  const httpsRoutes = routes(https);
+  const policy = proxy?.policy ?? {};
+  const tcpProxy = proxySecure?.tcpProxy;
+  const httpsRoutes = tcpProxy !== undefined ? [] : routes(https);
   return {
-    http: httpRoutes.length > 0 ? { fqdn, routes: httpRoutes } : undefined,
+    http: httpRoutes.length > 0 ? { fqdn, routes: httpRoutes, ...policy } : undefined,
     https:
-      secure !== undefined && httpsRoutes.length > 0
-        ? { fqdn, routes: httpsRoutes, secretName: secure.secret.name, tls: secure.tls }
+      secure !== undefined && (httpsRoutes.length > 0 || tcpProxy !== undefined)
+        ? {
+            fqdn,
+            routes: httpsRoutes,
+            secretName: secure.secret?.name,
+            tls: secure.tls,
+            ...(tcpProxy === undefined ? policy : {}),
+            ...(proxySecure?.clientValidation !== undefined
+              ? { clientValidation: proxySecure.clientValidation }
+              : {}),
+            ...(tcpProxy !== undefined ? { tcpProxy } : {}),
+          }
         : undefined,
     reports,
   };

@@ -10,18 +10,15 @@ import { resolveOptions, type TranslateOptions } from '../options.js';
 import type { XdsResources } from '../resources.js';
 import { createTranslatorWith } from '../translator.js';
 import type { ObjectChange } from './engine.js';
+import type { ObjectStatus } from './status.js';
 
-/** Status a host should write on an object (HTTPProxy and later Gateway API); none for Ingress yet. */
-export interface ObjectStatus {
-  readonly kind: string;
-  readonly namespace: string;
-  readonly name: string;
-}
+export type { ObjectStatus, SubCondition, ValidCondition } from './status.js';
 
 export interface TranslateResult {
   readonly resources: XdsResources;
   /** Sorted by object, path and code. */
   readonly diagnostics: readonly Diagnostic[];
+  /** The status each served HTTPProxy should carry, sorted by namespace and name. */
   readonly statuses: readonly ObjectStatus[];
 }
 
@@ -79,7 +76,7 @@ export function translate(objects: Iterable<unknown>, options?: TranslateOptions
   const update = createTranslatorWith(resolved, { eagerDiff: false }).apply(deduplicate(objects, sink));
   const diagnostics =
     sink.list.length === 0 ? update.diagnostics : sortDiagnostics([...sink.list, ...update.diagnostics]);
-  return { resources: update.resources, diagnostics, statuses: [] };
+  return { resources: update.resources, diagnostics, statuses: update.statuses };
 }
 
 /** Like translate(), but throws listing every error-severity diagnostic. For tests and scripts. */

@@ -45,6 +45,8 @@ function render(result: TranslateResult): Record<string, string> {
   const files: Record<string, string> = {};
   for (const kind of outputFiles) files[`${kind}.json`] = `${JSON.stringify(json[kind], null, 2)}\n`;
   files['diagnostics.json'] = `${JSON.stringify(result.diagnostics, null, 2)}\n`;
+  // Only cases with HTTPProxies have statuses; the others would all hold [].
+  if (result.statuses.length > 0) files['statuses.json'] = `${JSON.stringify(result.statuses, null, 2)}\n`;
   return files;
 }
 
@@ -57,6 +59,10 @@ function checkFiles(dir: string, files: Record<string, string>): void {
     }
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
     return;
+  }
+  for (const name of readdirSync(dir)) {
+    if (name.endsWith('.json') && name !== 'options.json' && !(name in files))
+      throw new Error(`${relative(root, join(dir, name))} is expected but nothing produced it`);
   }
   for (const [name, text] of Object.entries(files)) {
     const file = join(dir, name);
@@ -137,6 +143,7 @@ describe('golden cases', () => {
             toEnvoyJson(result.resources),
           );
           expect(update.diagnostics, `${step}: incremental diagnostics`).toEqual(result.diagnostics);
+          expect(update.statuses, `${step}: incremental statuses`).toEqual(result.statuses);
           expect(toEnvoyJson(applyDiff(previous, update.diff))).toEqual(toEnvoyJson(result.resources));
           previous = result.resources;
           checkFiles(join(stepsDir, step.replace(/\.yaml$/, '')), {
