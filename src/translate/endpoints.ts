@@ -32,46 +32,48 @@ export function buildEndpointGroup(lookup: Lookup, need: EndpointsNeed, sink: Di
     byZone.set(zone, list);
   };
 
-  const slices = lookup.slices(need.namespace, need.service);
-  if (slices.length > 0) {
-    for (const slice of slices) {
-      const isValid =
-        slice.addressType === 'IPv4' ? isIPv4 : slice.addressType === 'IPv6' ? isIPv6 : undefined;
-      if (isValid === undefined) {
-        sink.report(
-          'InvalidEndpoint',
-          slice.meta.ref,
-          ['addressType'],
-          `addressType "${slice.addressType}" is not IPv4 or IPv6; slice ignored`,
-        );
-        continue;
-      }
-      const ports = matchingPorts(slice.ports, need.port.name);
-      for (const endpoint of slice.endpoints) {
-        if (!endpoint.ready || endpoint.terminating) continue;
-        if (endpoint.address === undefined || !isValid(endpoint.address)) {
+  for (const part of [need, ...(need.more ?? [])]) {
+    const slices = lookup.slices(part.namespace, part.service);
+    if (slices.length > 0) {
+      for (const slice of slices) {
+        const isValid =
+          slice.addressType === 'IPv4' ? isIPv4 : slice.addressType === 'IPv6' ? isIPv6 : undefined;
+        if (isValid === undefined) {
           sink.report(
             'InvalidEndpoint',
             slice.meta.ref,
-            ['endpoints', endpoint.index, 'addresses', 0],
-            `"${endpoint.address ?? ''}" is not an ${slice.addressType} address; endpoint ignored`,
+            ['addressType'],
+            `addressType "${slice.addressType}" is not IPv4 or IPv6; slice ignored`,
           );
           continue;
         }
-        for (const port of ports) add(endpoint.zone, endpoint.address, port);
+        const ports = matchingPorts(slice.ports, part.port.name);
+        for (const endpoint of slice.endpoints) {
+          if (!endpoint.ready || endpoint.terminating) continue;
+          if (endpoint.address === undefined || !isValid(endpoint.address)) {
+            sink.report(
+              'InvalidEndpoint',
+              slice.meta.ref,
+              ['endpoints', endpoint.index, 'addresses', 0],
+              `"${endpoint.address ?? ''}" is not an ${slice.addressType} address; endpoint ignored`,
+            );
+            continue;
+          }
+          for (const port of ports) add(endpoint.zone, endpoint.address, port);
+        }
       }
-    }
-  } else {
-    // Legacy Endpoints serve only a Service without EndpointSlices.
-    const legacy = lookup.legacyEndpoints(need.namespace, need.service);
-    for (const subset of legacy?.subsets ?? []) {
-      const ports = matchingPorts(subset.ports, need.port.name);
-      for (const address of subset.addresses) {
-        if (isIPv4(address.ip) || isIPv6(address.ip)) {
-          for (const port of ports) add('', address.ip, port);
-        } else if (legacy !== undefined) {
-          const why = `"${address.ip}" is not an IP address; endpoint ignored`;
-          sink.report('InvalidEndpoint', legacy.meta.ref, address.path, why);
+    } else {
+      // Legacy Endpoints serve only a Service without EndpointSlices.
+      const legacy = lookup.legacyEndpoints(part.namespace, part.service);
+      for (const subset of legacy?.subsets ?? []) {
+        const ports = matchingPorts(subset.ports, part.port.name);
+        for (const address of subset.addresses) {
+          if (isIPv4(address.ip) || isIPv6(address.ip)) {
+            for (const port of ports) add('', address.ip, port);
+          } else if (legacy !== undefined) {
+            const why = `"${address.ip}" is not an IP address; endpoint ignored`;
+            sink.report('InvalidEndpoint', legacy.meta.ref, address.path, why);
+          }
         }
       }
     }

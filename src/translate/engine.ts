@@ -375,10 +375,18 @@ export function createEngine(options: ResolvedOptions): Engine {
     else map.set(key, n);
   }
 
-  function vhostClusters(vhost: VirtualHost | undefined): string[] {
+  /** Every cluster a virtual host refers to: route backends and mirrors, tcp_proxy, ext_authz, JWKS. */
+  function vhostClusters(vhost: VirtualHost | SecureVirtualHost | undefined): string[] {
     const names: string[] = [];
     for (const route of vhost?.routes ?? []) {
-      if (route.action.kind === 'forward') for (const b of route.action.backends) names.push(b.clusterName);
+      if (route.action.kind !== 'forward') continue;
+      for (const b of route.action.backends) names.push(b.clusterName);
+      for (const m of route.action.mirrors ?? []) names.push(m.clusterName);
+    }
+    if (vhost !== undefined && 'tls' in vhost) {
+      for (const b of vhost.tcpProxy?.backends ?? []) names.push(b.clusterName);
+      if (vhost.authorization !== undefined) names.push(vhost.authorization.clusterName);
+      for (const p of vhost.jwtProviders ?? []) if (p.jwks.kind === 'remote') names.push(p.jwks.clusterName);
     }
     return names;
   }

@@ -17,7 +17,9 @@ import type {
   Cluster,
   Cors,
   DurationValue,
+  ExtAuthz,
   IpFilter,
+  JwtProvider,
   LocalRateLimit,
   RateLimitDescriptor,
   Route,
@@ -32,6 +34,7 @@ import type {
   WeightedBackend,
 } from '../model/ir.js';
 import type {
+  AuthorizationPolicySpec,
   HTTPProxyView,
   IncludeSpec,
   RouteSpec,
@@ -41,6 +44,13 @@ import type {
 } from '../model/k8s/httpproxy.js';
 import type { Lookup, Report } from '../model/snapshot.js';
 import type { ResolvedOptions } from '../options.js';
+import {
+  authorization,
+  type JwtResult,
+  jwtProviders,
+  routeAuthorization,
+  type Upstreams,
+} from './httpproxy-auth.js';
 import {
   type Conditions,
   concatConditions,
@@ -91,6 +101,8 @@ export interface SecureClaim {
   readonly tls: TlsSettings;
   readonly clientValidation?: ClientValidation;
   readonly tcpProxy?: TcpProxy;
+  readonly authorization?: ExtAuthz;
+  readonly jwtProviders?: readonly JwtProvider[];
 }
 
 /** Virtual-host-wide policies of a root. */
@@ -144,6 +156,9 @@ interface Built {
 }
 
 interface Evaluation {
+  /** The virtual host's authorization and JWT settings, which every route of the tree inherits. */
+  auth?: { readonly policy: AuthorizationPolicySpec | undefined; readonly upstreams: Upstreams };
+  jwt?: JwtResult;
   readonly root: HTTPProxyView;
   readonly lookup: Lookup;
   readonly options: ResolvedOptions;
@@ -261,22 +276,37 @@ export function evaluateProxy(
     if (result === invalid) return nothing();
     secure = result;
   }
-  for (const [key, code] of [
-    ['authorization', 'AuthNotPermitted'],
-    ['jwtProviders', 'JWTVerificationNotPermitted'],
-  ] as const) {
-    const present = key === 'jwtProviders' ? vh.jwtProviders.length > 0 : vh.authorization !== undefined;
-    if (!present) continue;
-    // Refused rather than served without the check the owner asked for.
-    ctx.fail(
-      key === 'authorization' ? 'AuthError' : 'JWTVerificationError',
-      code,
-      [...vh.at, key],
-      secure?.secret === undefined
-        ? `${key} requires a TLS virtual host with a certificate`
-        : `${key} is not supported by kube-xds yet; the virtual host is not served rather than served without it`,
-    );
-    return nothing();
+  // Authentication: refused outright unless it can be enforced (TLS with a certificate).
+  const deps = { lookup, options, secrets: ev.secrets };
+  if (vh.authorization !== undefined) {
+    if (secure?.secret === undefined) {
+      ctx.fail(
+        'AuthError',
+        'AuthNotPermitted',
+        [...vh.at, 'authorization'],
+        'Spec.VirtualHost.Authorization.ServiceRef requires TLS with a certificate (not passthrough)',
+      );
+      return nothing();
+    }
+    const auth = authorization(ctx, deps, vh.authorization, root.meta.namespace);
+    if (auth === invalid) return nothing();
+    ev.auth = auth;
+    secure = { ...secure, authorization: auth.ir };
+  }
+  if (vh.jwtProviders.length > 0) {
+    if (secure?.secret === undefined) {
+      ctx.fail(
+        'JWTVerificationError',
+        'JWTVerificationNotPermitted',
+        [...vh.at, 'jwtProviders'],
+        'Spec.VirtualHost.JWTProviders requires TLS with a certificate (not passthrough)',
+      );
+      return nothing();
+    }
+    const jwt = jwtProviders(ctx, deps, vh.jwtProviders, root.meta.namespace);
+    if (jwt === invalid) return nothing();
+    ev.jwt = jwt;
+    secure = { ...secure, jwtProviders: jwt.providers };
   }
 
   // Virtual-host policies
@@ -347,22 +377,25 @@ export function evaluateProxy(
       claim(
         'http',
         b.permitInsecure && insecureAllowed
-          ? route
+          ? withoutAuthentication(route)
           : { match: route.match, action: { kind: 'httpsRedirect' }, origin: route.origin },
       ),
     );
   }
-  return {
-    proxy: root,
-    fqdn,
-    secure,
-    policy,
-    routes,
-    clusters: ev.services.clusters,
-    endpointNeeds: ev.services.endpointNeeds,
-    reports,
-    visited: ev.visited,
-  };
+  const clusters = new Map(ev.services.clusters);
+  const endpointNeeds = new Map(ev.services.endpointNeeds);
+  for (const u of [ev.auth?.upstreams, ev.jwt?.upstreams]) {
+    for (const c of u?.clusters ?? []) clusters.set(c.name, c);
+    for (const n of u?.needs ?? []) endpointNeeds.set(n.name, n);
+  }
+  return { proxy: root, fqdn, secure, policy, routes, clusters, endpointNeeds, reports, visited: ev.visited };
+}
+
+/** The plain-HTTP copy of a route (permitInsecure): that listener has no ext_authz or jwt_authn filter. */
+function withoutAuthentication(route: Route): Route {
+  if (route.filters?.extAuthz === undefined && route.filters?.jwtRequirement === undefined) return route;
+  const { extAuthz: _a, jwtRequirement: _j, ...rest } = route.filters;
+  return { ...route, filters: rest };
 }
 
 function secureClaim(
@@ -784,22 +817,23 @@ function buildRoute(
   );
   if (limits === invalid) return invalid;
   const jwt = spec.jwtVerificationPolicy;
-  if (jwt !== undefined) {
-    if (jwt.require !== undefined && jwt.require !== '' && jwt.disabled === true)
-      return ctx.fail(
-        'JWTVerificationError',
-        'InvalidJWTVerificationPolicy',
-        jwt.at,
-        'route jwtVerificationPolicy cannot specify both require and disabled',
-      );
-    if (jwt.require !== undefined && jwt.require !== '')
-      return ctx.fail(
-        'JWTVerificationError',
-        'JWTProviderNotDefined',
-        [...jwt.at, 'require'],
-        `route references an undefined JWT provider "${jwt.require}"`,
-      );
-  }
+  const required = jwt?.require !== undefined && jwt.require !== '' ? jwt.require : undefined;
+  if (jwt !== undefined && required !== undefined && jwt.disabled === true)
+    return ctx.fail(
+      'JWTVerificationError',
+      'InvalidJWTVerificationPolicy',
+      jwt.at,
+      'route jwtVerificationPolicy cannot specify both require and disabled',
+    );
+  if (required !== undefined && !(ev.jwt?.providers ?? []).some((p) => p.name === required))
+    return ctx.fail(
+      'JWTVerificationError',
+      'JWTProviderNotDefined',
+      [...(jwt?.at ?? spec.at), 'require'],
+      `route references an undefined JWT provider "${required}"`,
+    );
+  const jwtRequirement = jwt?.disabled === true ? undefined : (required ?? ev.jwt?.defaultProvider);
+  const extAuthz = ev.auth === undefined ? undefined : routeAuthorization(ev.auth.policy, spec.authPolicy);
   if (spec.cookieRewritePolicies.length > 0 || spec.services.some((s) => s.cookieRewritePolicies.length > 0))
     return ctx.fail(
       'RouteError',
@@ -812,6 +846,8 @@ function buildRoute(
     ...(limits.global !== undefined ? { rateLimits: limits.global } : {}),
     ...(limits.disabled === true ? { ignoreVirtualHostRateLimits: true } : {}),
     ...(filter !== undefined ? { ipFilter: filter } : {}),
+    ...(extAuthz !== undefined ? { extAuthz } : {}),
+    ...(jwtRequirement !== undefined ? { jwtRequirement } : {}),
   };
   const base = {
     origin: proxy.meta.ref,

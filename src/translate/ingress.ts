@@ -611,6 +611,8 @@ export function mergeHost(
               ? { clientValidation: proxySecure.clientValidation }
               : {}),
             ...(tcpProxy !== undefined ? { tcpProxy } : {}),
+            ...(proxySecure?.authorization !== undefined ? { authorization: proxySecure.authorization } : {}),
+            ...(proxySecure?.jwtProviders !== undefined ? { jwtProviders: proxySecure.jwtProviders } : {}),
           }
         : undefined,
     reports,

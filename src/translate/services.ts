@@ -19,6 +19,12 @@ export interface EndpointsNeed {
   readonly namespace: string;
   readonly service: string;
   readonly port: ServicePortView;
+  /** Further Service ports whose endpoints join the same assignment (an ExtensionService's services). */
+  readonly more?: readonly {
+    readonly namespace: string;
+    readonly service: string;
+    readonly port: ServicePortView;
+  }[];
 }
 
 /** HTTPProxy's per-route cluster settings (Ingress uses none of them). */

@@ -15,6 +15,8 @@ import type {
 } from '../../src/xds-types/envoy/config/listener/v3/listener_components.js';
 import type { RouteConfiguration } from '../../src/xds-types/envoy/config/route/v3/route.js';
 import type { RouteAction_RequestMirrorPolicy } from '../../src/xds-types/envoy/config/route/v3/route_components.js';
+import { ExtAuthz } from '../../src/xds-types/envoy/extensions/filters/http/ext_authz/v3/ext_authz.js';
+import { JwtAuthentication } from '../../src/xds-types/envoy/extensions/filters/http/jwt_authn/v3/config.js';
 import { Router } from '../../src/xds-types/envoy/extensions/filters/http/router/v3/router.js';
 import {
   type HttpConnectionManager,
@@ -278,6 +280,30 @@ class Checker {
       const name = filter.name ?? '';
       if (names.has(name)) this.problem(`${where}: duplicate http filter name ${JSON.stringify(name)}`);
       names.add(name);
+      // Clusters HTTP filters call out to: the authorization server and remote JWKS hosts.
+      const any = typedConfig(filter);
+      const authz = decodeAs(any, ExtAuthz);
+      const service = authz?.services;
+      if (service?.$case === 'grpcService' && service.value.targetSpecifier?.$case === 'envoyGrpc')
+        this.clusterRef(`${where} ${name} grpc_service`, service.value.targetSpecifier.value.clusterName);
+      if (service?.$case === 'httpService') {
+        const upstream = service.value.serverUri?.httpUpstreamType;
+        this.clusterRef(
+          `${where} ${name} http_service`,
+          upstream?.$case === 'cluster' ? upstream.value : undefined,
+        );
+      }
+      const jwt = decodeAs(any, JwtAuthentication);
+      for (const [provider, config] of Object.entries(jwt?.providers ?? {})) {
+        const source = config.jwksSourceSpecifier;
+        if (source?.$case === 'remoteJwks') {
+          const upstream = source.value.httpUri?.httpUpstreamType;
+          this.clusterRef(
+            `${where} ${name} provider ${provider}`,
+            upstream?.$case === 'cluster' ? upstream.value : undefined,
+          );
+        }
+      }
       if (isFilterOfType(filter, Router.$type, ROUTER_NAME)) {
         routers++;
         if (i !== filters.length - 1) {

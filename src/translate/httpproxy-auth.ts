@@ -1,0 +1,438 @@
+/**
+ * HTTPProxy authentication features: external authorization through an ExtensionService (the
+ * ext_authz filter and its cluster) and JWT verification (jwt_authn with remote or local JWKS).
+ * Every problem is reported with Contour's condition Type and Reason and refuses the virtual host:
+ * a host that asked to be protected is never served unprotected.
+ */
+import { isIP } from 'node:net';
+import type { FieldPath } from '../diagnostics.js';
+import type { Cluster, DurationValue, ExtAuthz, JwtProvider, RouteFilters } from '../model/ir.js';
+import type {
+  AuthorizationPolicySpec,
+  AuthorizationServerSpec,
+  ExtensionServiceView,
+  JWTProviderSpec,
+  UpstreamValidationSpec,
+} from '../model/k8s/httpproxy.js';
+import type { Lookup } from '../model/snapshot.js';
+import type { ResolvedOptions } from '../options.js';
+import { parseGoDuration, parseTimeout } from './duration.js';
+import {
+  canonicalHeader,
+  type Invalid,
+  invalid,
+  type PolicyContext,
+  timeoutPolicy,
+} from './httpproxy-policy.js';
+import { isSecretProblem, parseSecretRef, type SecretResolver } from './secrets.js';
+import type { EndpointsNeed } from './services.js';
+import { externalNameProblem } from './validate.js';
+
+export interface AuthDeps {
+  readonly lookup: Lookup;
+  readonly options: ResolvedOptions;
+  readonly secrets: SecretResolver;
+}
+
+/** What an authentication feature adds beside its filter: clusters and the EDS names they need. */
+export interface Upstreams {
+  readonly clusters: Cluster[];
+  readonly needs: EndpointsNeed[];
+}
+
+const headerName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * The cluster `extension/<ns>/<name>` of an ExtensionService: its Services' endpoints in one
+ * assignment, h2 over TLS by default. A string says why it cannot be used.
+ */
+function extensionCluster(
+  deps: AuthDeps,
+  ext: ExtensionServiceView,
+): { cluster: Cluster; need: EndpointsNeed } | string {
+  if (ext.malformed) return 'it has fields of the wrong type';
+  const ns = ext.meta.namespace;
+  const name = `extension/${ns}/${ext.meta.name}`;
+  const parts: NonNullable<EndpointsNeed['more']>[number][] = [];
+  if (ext.services.length === 0) return 'it lists no services';
+  for (const svc of ext.services) {
+    const service = deps.lookup.service(ns, svc.name);
+    if (service === undefined) return `Service ${ns}/${svc.name} not found`;
+    if (service.type === 'ExternalName')
+      return `Service ${ns}/${svc.name} is of type ExternalName, which an ExtensionService cannot use`;
+    const port = service.ports.find((p) => p.port === svc.port && p.protocol === 'TCP');
+    if (port === undefined) return `Service ${ns}/${svc.name} has no TCP port ${svc.port}`;
+    parts.push({ namespace: ns, service: svc.name, port });
+  }
+  const protocol = ext.protocol ?? 'h2';
+  if (protocol !== 'h2' && protocol !== 'h2c') return `protocol "${protocol}" is not h2 or h2c`;
+  let upstreamValidation: Cluster['upstreamValidation'];
+  let sni: string | undefined;
+  if (ext.validation !== undefined) {
+    if (protocol !== 'h2') return 'upstream validation requires protocol h2';
+    const validated = validation(deps, ext.validation, ns);
+    if (typeof validated === 'string') return validated;
+    upstreamValidation = validated;
+    sni = validated.subjectNames[0];
+  }
+  const timeouts = ext.timeoutPolicy;
+  let idleConnectionTimeout: Cluster['idleConnectionTimeout'];
+  if (timeouts?.idleConnection !== undefined) {
+    const setting = parseTimeout(timeouts.idleConnection);
+    if (setting.kind === 'invalid')
+      return `timeoutPolicy.idleConnection "${timeouts.idleConnection}" is not a duration`;
+    if (setting.kind === 'set') idleConnectionTimeout = setting.value;
+    if (setting.kind === 'disabled') idleConnectionTimeout = { seconds: 0, nanos: 0 };
+  }
+  const strategy = ext.loadBalancerPolicy?.strategy;
+  const lbPolicy =
+    strategy === 'WeightedLeastRequest' ? 'leastRequest' : strategy === 'Random' ? 'random' : undefined;
+  const breakers = ext.circuitBreakerPolicy;
+  const [first, ...more] = parts;
+  if (first === undefined) return 'it lists no services';
+  const cluster: Cluster = {
+    name,
+    statName: `extension_${ns}_${ext.meta.name}`,
+    service: { namespace: ns, name: first.service, port: first.port.port },
+    protocol,
+    sni,
+    circuitBreakers:
+      breakers === undefined
+        ? undefined
+        : {
+            maxConnections: breakers.maxConnections ?? 0,
+            maxPendingRequests: breakers.maxPendingRequests ?? 0,
+            maxRequests: breakers.maxRequests ?? 0,
+            maxRetries: breakers.maxRetries ?? 0,
+            perHostMaxConnections: breakers.perHostMaxConnections ?? 0,
+          },
+    discovery: { kind: 'eds', serviceName: name },
+    ...(lbPolicy !== undefined ? { lbPolicy } : {}),
+    ...(upstreamValidation !== undefined ? { upstreamValidation } : {}),
+    ...(idleConnectionTimeout !== undefined ? { idleConnectionTimeout } : {}),
+  };
+  return { cluster, need: { name, ...first, ...(more.length > 0 ? { more } : {}) } };
+}
+
+function validation(
+  deps: AuthDeps,
+  spec: UpstreamValidationSpec,
+  ns: string,
+): NonNullable<Cluster['upstreamValidation']> | string {
+  const names =
+    spec.subjectNames.length > 0 ? spec.subjectNames : spec.subjectName !== '' ? [spec.subjectName] : [];
+  if (names.length === 0 || names.some((n) => n === '' || /[\0\r\n\s]/.test(n)))
+    return 'upstream validation needs subject names';
+  const ref = parseSecretRef(spec.caSecret, ns);
+  if (ref === undefined) return `CA secret "${spec.caSecret}" is not "name" or "namespace/name"`;
+  const ca = deps.secrets.pem(ref, ns, 'ca.crt');
+  return isSecretProblem(ca) ? ca.message : { caCertificate: ca, subjectNames: names };
+}
+
+/** The ext_authz filter of a virtual host, with the ExtensionService cluster it calls. */
+export function authorization(
+  ctx: PolicyContext,
+  deps: AuthDeps,
+  spec: AuthorizationServerSpec,
+  proxyNamespace: string,
+):
+  | {
+      readonly ir: ExtAuthz;
+      readonly upstreams: Upstreams;
+      readonly policy: AuthorizationPolicySpec | undefined;
+    }
+  | Invalid {
+  const ref = spec.extensionRef;
+  const at: FieldPath = [...spec.at, 'extensionRef'];
+  if (
+    ref.apiVersion !== undefined &&
+    ref.apiVersion !== '' &&
+    ref.apiVersion !== 'projectcontour.io/v1alpha1'
+  )
+    return ctx.fail(
+      'AuthError',
+      'AuthBadResourceVersion',
+      at,
+      `Spec.Virtualhost.Authorization.extensionRef specifies an unsupported resource version "${ref.apiVersion}"`,
+    );
+  const ns = ref.namespace === undefined || ref.namespace === '' ? proxyNamespace : ref.namespace;
+  const ext = ref.name === '' ? undefined : deps.lookup.extensionService(ns, ref.name);
+  if (ext === undefined)
+    return ctx.fail(
+      'AuthError',
+      'ExtensionServiceNotFound',
+      at,
+      `Spec.Virtualhost.Authorization.ServiceRef extension service "${ns}/${ref.name}" not found`,
+    );
+  const upstream = extensionCluster(deps, ext);
+  if (typeof upstream === 'string')
+    return ctx.fail(
+      'AuthError',
+      'ExtensionServiceNotFound',
+      at,
+      `extension service "${ns}/${ref.name}" cannot be used: ${upstream}`,
+    );
+  let timeout = { seconds: 0, nanos: 200_000_000 };
+  const timeoutText = spec.responseTimeout ?? ext.timeoutPolicy?.response;
+  if (timeoutText !== undefined) {
+    const parsed = timeoutPolicy(
+      {
+        ...ctx,
+        fail: (_t, _c, path, message) => ctx.fail('AuthError', 'AuthResponseTimeoutInvalid', path, message),
+      },
+      { at: spec.at, response: timeoutText },
+    );
+    if (parsed === invalid) return invalid;
+    if (timeoutText.trim() === 'infinity' || timeoutText.trim() === 'infinite')
+      timeout = { seconds: 0, nanos: 0 };
+    else if (parsed.response !== undefined) timeout = parsed.response;
+  }
+  const protocol =
+    spec.serviceType === undefined || spec.serviceType === '' || spec.serviceType === 'grpc'
+      ? 'grpc'
+      : spec.serviceType === 'http'
+        ? 'http'
+        : undefined;
+  if (protocol === undefined)
+    return ctx.fail(
+      'AuthError',
+      'AuthBadResourceVersion',
+      [...spec.at, 'serviceType'],
+      `serviceType "${spec.serviceType}" is not grpc or http`,
+    );
+  if (protocol === 'http' && spec.authPolicy !== undefined && spec.authPolicy.context.size > 0)
+    return ctx.fail(
+      'AuthError',
+      'AuthContextForHTTP',
+      [...spec.at, 'authPolicy', 'context'],
+      'authorization context extensions are only sent to gRPC authorization servers',
+    );
+  let http: ExtAuthz['http'];
+  if (protocol === 'http') {
+    const s = spec.httpSettings;
+    const pathPrefix = s?.pathPrefix ?? '';
+    if (pathPrefix !== '' && !/^\/[\x21-\x7e]*$/.test(pathPrefix))
+      return ctx.fail(
+        'AuthError',
+        'AuthBadAllowedHeader',
+        [...spec.at, 'httpSettings', 'pathPrefix'],
+        `pathPrefix "${pathPrefix}" must start with "/"`,
+      );
+    const headers = (list: readonly string[], key: string) => {
+      const bad = list.find((h) => !headerName.test(h));
+      return bad === undefined
+        ? list.map(canonicalHeader)
+        : ctx.fail(
+            'AuthError',
+            'AuthBadAllowedHeader',
+            [...spec.at, 'httpSettings', key],
+            `"${bad}" is not a valid header name`,
+          );
+    };
+    const allowedAuthorizationHeaders = headers(
+      s?.allowedAuthorizationHeaders ?? [],
+      'allowedAuthorizationHeaders',
+    );
+    if (allowedAuthorizationHeaders === invalid) return invalid;
+    const allowedUpstreamHeaders = headers(s?.allowedUpstreamHeaders ?? [], 'allowedUpstreamHeaders');
+    if (allowedUpstreamHeaders === invalid) return invalid;
+    http = { pathPrefix, allowedAuthorizationHeaders, allowedUpstreamHeaders };
+  }
+  const body = spec.withRequestBody;
+  const ir: ExtAuthz = {
+    clusterName: upstream.cluster.name,
+    protocol,
+    timeout,
+    failOpen: spec.failOpen === true,
+    ...(body !== undefined
+      ? {
+          withRequestBody: {
+            maxRequestBytes:
+              body.maxRequestBytes !== undefined && body.maxRequestBytes > 0 ? body.maxRequestBytes : 1024,
+            allowPartialMessage: body.allowPartialMessage === true,
+            packAsBytes: body.packAsBytes === true,
+          },
+        }
+      : {}),
+    ...(http !== undefined ? { http } : {}),
+  };
+  return { ir, upstreams: { clusters: [upstream.cluster], needs: [upstream.need] }, policy: spec.authPolicy };
+}
+
+/** A route's ext_authz settings: the route's authPolicy over the virtual host's default. */
+export function routeAuthorization(
+  vhost: AuthorizationPolicySpec | undefined,
+  route: AuthorizationPolicySpec | undefined,
+): RouteFilters['extAuthz'] {
+  const disabled = route?.disabled ?? vhost?.disabled ?? false;
+  if (disabled) return { kind: 'disabled' };
+  const context = new Map([...(vhost?.context ?? []), ...(route?.context ?? [])]);
+  if (context.size === 0) return undefined;
+  return { kind: 'context', context: [...context].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) };
+}
+
+const dnsFamilies = new Set(['auto', 'v4', 'v6', 'all']);
+
+export interface JwtResult {
+  readonly providers: JwtProvider[];
+  readonly defaultProvider: string | undefined;
+  readonly upstreams: Upstreams;
+}
+
+/** The jwt_authn providers of a virtual host, with a STRICT_DNS cluster per remote JWKS host. */
+export function jwtProviders(
+  ctx: PolicyContext,
+  deps: AuthDeps,
+  specs: readonly JWTProviderSpec[],
+  proxyNamespace: string,
+): JwtResult | Invalid {
+  const fail = (code: Parameters<PolicyContext['fail']>[1], at: FieldPath, message: string): Invalid =>
+    ctx.fail('JWTVerificationError', code, at, message);
+  const providers: JwtProvider[] = [];
+  const clusters = new Map<string, Cluster>();
+  let defaultProvider: string | undefined;
+  const names = new Set<string>();
+  for (const spec of specs) {
+    if (spec.name === '' || names.has(spec.name))
+      return fail('DuplicateProviderName', spec.at, `duplicate JWT provider name "${spec.name}"`);
+    names.add(spec.name);
+    if (spec.default === true) {
+      if (defaultProvider !== undefined)
+        return fail(
+          'MultipleDefaultProvidersSpecified',
+          spec.at,
+          'at most one JWT provider can be set as the default',
+        );
+      defaultProvider = spec.name;
+    }
+    if (spec.remoteJWKS !== undefined && spec.localJWKS !== undefined)
+      return fail('JWKSSourceConflict', spec.at, 'remoteJWKS and localJWKS cannot both be set');
+    if (spec.remoteJWKS === undefined && spec.localJWKS === undefined)
+      return fail('JWKSSourceMissing', spec.at, 'one of remoteJWKS or localJWKS must be set');
+    if ([spec.issuer ?? '', ...spec.audiences].some((t) => /[\0\r\n]/.test(t)))
+      return fail('JWKSSourceConflict', spec.at, 'issuer and audiences must not contain control characters');
+    const common = {
+      name: spec.name,
+      ...(spec.issuer !== undefined && spec.issuer !== '' ? { issuer: spec.issuer } : {}),
+      audiences: [...spec.audiences],
+      forward: spec.forwardJWT === true,
+    };
+    const local = spec.localJWKS;
+    if (local !== undefined) {
+      const secret = deps.lookup.secret(proxyNamespace, local.secretName);
+      const key = local.key ?? 'jwks.json';
+      const data = secret?.data.get(key);
+      let text: string | undefined;
+      try {
+        text = data === undefined ? undefined : new TextDecoder('utf-8', { fatal: true }).decode(data);
+        if (text !== undefined) JSON.parse(text);
+      } catch {
+        text = undefined;
+      }
+      if (text === undefined)
+        return fail(
+          'LocalJWKSInvalid',
+          local.at,
+          `local JWKS Secret "${proxyNamespace}/${local.secretName}" has no JSON key "${key}"`,
+        );
+      providers.push({ ...common, jwks: { kind: 'local', inline: text } });
+      continue;
+    }
+    const remote = spec.remoteJWKS as NonNullable<JWTProviderSpec['remoteJWKS']>;
+    let url: URL;
+    try {
+      url = new URL(remote.uri);
+    } catch {
+      return fail('RemoteJWKSURIInvalid', [...remote.at, 'uri'], `"${remote.uri}" is not a URI`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      return fail(
+        'RemoteJWKSSchemeInvalid',
+        [...remote.at, 'uri'],
+        `scheme "${url.protocol.slice(0, -1)}" is not http or https`,
+      );
+    const scheme = url.protocol.slice(0, -1);
+    const host = url.hostname;
+    if (host === '' || isIP(host.replace(/^\[|\]$/g, '')) || externalNameProblem(host) !== undefined)
+      return fail(
+        'RemoteJWKSURIInvalid',
+        [...remote.at, 'uri'],
+        `"${host}" is not a DNS name kube-xds may resolve`,
+      );
+    const port = url.port === '' ? (scheme === 'https' ? 443 : 80) : Number(url.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      return fail('RemoteJWKSPortInvalid', [...remote.at, 'uri'], `port ${url.port} is invalid`);
+    const timeoutText = remote.timeout ?? '1s';
+    const timeoutNanos = parseGoDuration(timeoutText);
+    if (timeoutNanos === undefined || timeoutNanos === 0n)
+      return fail(
+        'RemoteJWKSTimeoutInvalid',
+        [...remote.at, 'timeout'],
+        `timeout "${timeoutText}" is not a positive duration`,
+      );
+    let cacheDuration: DurationValue | undefined;
+    if (remote.cacheDuration !== undefined) {
+      const nanos = parseGoDuration(remote.cacheDuration);
+      if (nanos === undefined)
+        return fail(
+          'RemoteJWKSCacheDurationInvalid',
+          [...remote.at, 'cacheDuration'],
+          `cacheDuration "${remote.cacheDuration}" is not a duration`,
+        );
+      cacheDuration = { seconds: Number(nanos / 1_000_000_000n), nanos: Number(nanos % 1_000_000_000n) };
+    }
+    if (remote.dnsLookupFamily !== undefined && !dnsFamilies.has(remote.dnsLookupFamily))
+      return fail(
+        'RemoteJWKSDNSLookupFamilyInvalid',
+        [...remote.at, 'dnsLookupFamily'],
+        `"${remote.dnsLookupFamily}" is not auto, v4, v6 or all`,
+      );
+    let upstreamValidation: Cluster['upstreamValidation'];
+    if (remote.validation !== undefined) {
+      if (scheme !== 'https')
+        return fail(
+          'RemoteJWKSUpstreamValidationInvalid',
+          [...remote.at, 'validation'],
+          'validation requires an https URI',
+        );
+      const ref = parseSecretRef(remote.validation.caSecret, proxyNamespace);
+      const ca = ref === undefined ? undefined : deps.secrets.pem(ref, proxyNamespace, 'ca.crt');
+      if (ca !== undefined && isSecretProblem(ca) && ca.problem === 'notDelegated')
+        return fail(
+          'RemoteJWKSCACertificateNotDelegated',
+          [...remote.at, 'validation', 'caSecret'],
+          ca.message,
+        );
+      const validated = validation(deps, remote.validation, proxyNamespace);
+      if (typeof validated === 'string')
+        return fail('RemoteJWKSUpstreamValidationInvalid', [...remote.at, 'validation'], validated);
+      upstreamValidation = validated;
+    }
+    const clusterName = `dnsname/${scheme}/${host}`;
+    const timeout = {
+      seconds: Number(timeoutNanos / 1_000_000_000n),
+      nanos: Number(timeoutNanos % 1_000_000_000n),
+    };
+    clusters.set(clusterName, {
+      name: clusterName,
+      statName: clusterName.replaceAll('/', '_'),
+      service: { namespace: '', name: host, port },
+      protocol: scheme === 'https' ? 'tls' : '',
+      sni: scheme === 'https' ? host : undefined,
+      circuitBreakers: undefined,
+      discovery: { kind: 'dns', host, port, loadAssignmentName: clusterName },
+      ...(upstreamValidation !== undefined ? { upstreamValidation } : {}),
+    });
+    providers.push({
+      ...common,
+      jwks: {
+        kind: 'remote',
+        uri: remote.uri,
+        clusterName,
+        timeout,
+        ...(cacheDuration !== undefined ? { cacheDuration } : {}),
+      },
+    });
+  }
+  return { providers, defaultProvider, upstreams: { clusters: [...clusters.values()], needs: [] } };
+}
