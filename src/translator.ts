@@ -38,6 +38,7 @@ import {
 import { type ObjectStatus, proxyStatus, sortStatuses } from './translate/status.js';
 import { buildCluster } from './translate/xds/cluster.js';
 import { buildClusterLoadAssignment } from './translate/xds/endpoint.js';
+import { usesCookieRewrites } from './translate/xds/filters.js';
 import {
   buildGrpcApiListener,
   buildHttpListener,
@@ -146,6 +147,9 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
   const previousHttps = new Map<string, IrSecureVirtualHost>();
   /** ingress_http's hosts in order, and their VirtualHost messages, kept sorted as hosts come and go. */
   let httpHosts: string[] = [];
+  /** Plain-HTTP hosts with cookie rewrites, and whether ingress_http was built with the Lua filter. */
+  const cookieHosts = new Set<string>();
+  let httpLua = false;
   let httpVirtualHosts: VirtualHost[] = [];
 
   const message = <T extends object, K extends object>(
@@ -341,9 +345,18 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
           ? undefined
           : buildRouteConfigurationFrom(httpRouteConfigName, httpVirtualHosts);
       set('routes', httpRouteConfigName, config, touched.routes);
+      for (const fqdn of httpChanged) {
+        const ir = state.http.get(fqdn);
+        if (ir !== undefined && usesCookieRewrites([ir])) cookieHosts.add(fqdn);
+        else cookieHosts.delete(fqdn);
+      }
       const hasListener = store.listeners.has(httpListenerName);
-      if (httpHosts.length > 0 && !hasListener)
-        set('listeners', httpListenerName, buildHttpListener(options), touched.listeners);
+      // The cookie-rewrite Lua filter is on ingress_http only while some plain-HTTP route needs it.
+      const lua = cookieHosts.size > 0;
+      if (httpHosts.length > 0 && (!hasListener || lua !== httpLua)) {
+        set('listeners', httpListenerName, buildHttpListener(options, { lua }), touched.listeners);
+        httpLua = lua;
+      }
       if (httpHosts.length === 0 && hasListener)
         set('listeners', httpListenerName, undefined, touched.listeners);
     }

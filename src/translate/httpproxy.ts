@@ -15,6 +15,7 @@ import type { DiagnosticCode, FieldPath, ObjectRef } from '../diagnostics.js';
 import type {
   ClientValidation,
   Cluster,
+  CookieRewrite,
   Cors,
   DurationValue,
   ExtAuthz,
@@ -834,13 +835,8 @@ function buildRoute(
     );
   const jwtRequirement = jwt?.disabled === true ? undefined : (required ?? ev.jwt?.defaultProvider);
   const extAuthz = ev.auth === undefined ? undefined : routeAuthorization(ev.auth.policy, spec.authPolicy);
-  if (spec.cookieRewritePolicies.length > 0 || spec.services.some((s) => s.cookieRewritePolicies.length > 0))
-    return ctx.fail(
-      'RouteError',
-      'CookieRewritePoliciesInvalid',
-      spec.at,
-      'cookieRewritePolicies are not supported by kube-xds yet; the route is not served rather than served without them',
-    );
+  const routeCookies = cookieRewrites(ctx, spec.cookieRewritePolicies, 'RouteError');
+  if (routeCookies === invalid) return invalid;
   const filters: RouteFilters = {
     ...(limits.local !== undefined ? { localRateLimit: limits.local } : {}),
     ...(limits.global !== undefined ? { rateLimits: limits.global } : {}),
@@ -918,6 +914,17 @@ function buildRoute(
     );
     if (built === invalid) return invalid;
     if (built === undefined) continue;
+    const serviceCookies = cookieRewrites(ctx, svc.cookieRewritePolicies, 'ServiceError');
+    if (serviceCookies === invalid) return invalid;
+    // A service's policy replaces the route's policy for the same cookie.
+    const cookies = new Map([...routeCookies, ...serviceCookies].map((c) => [c.name, c]));
+    if (cookies.size > 0 && svc.mirror !== true) {
+      backends.push({
+        ...built,
+        cookieRewrites: [...cookies.values()].sort((a, b) => compareText(a.name, b.name)),
+      });
+      continue;
+    }
     if (svc.mirror === true) {
       const weight = svc.weight ?? 0;
       mirrorPolicies.push({
@@ -1020,6 +1027,49 @@ function prefixRewrites(
 }
 
 const upstreamValidationProtocols = new Set(['tls', 'h2']);
+
+const cookieName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const sameSites = new Set(['Strict', 'Lax', 'None']);
+
+/** cookieRewritePolicies: unique names, each rewriting something, values safe for a Set-Cookie header. */
+function cookieRewrites(
+  ctx: PolicyContext,
+  specs: RouteSpec['cookieRewritePolicies'],
+  type: 'RouteError' | 'ServiceError',
+): CookieRewrite[] | Invalid {
+  const fail = (at: FieldPath, message: string): Invalid =>
+    ctx.fail(type, 'CookieRewritePoliciesInvalid', at, message);
+  const out: CookieRewrite[] = [];
+  for (const spec of specs) {
+    if (!cookieName.test(spec.name))
+      return fail([...spec.at, 'name'], `"${spec.name}" is not a valid cookie name`);
+    if (out.some((c) => c.name === spec.name))
+      return fail(spec.at, `duplicate cookie rewrite policy for "${spec.name}"`);
+    const path = spec.pathRewrite?.value;
+    const domain = spec.domainRewrite?.value;
+    if (
+      path === undefined &&
+      domain === undefined &&
+      spec.secure === undefined &&
+      spec.sameSite === undefined
+    )
+      return fail(spec.at, `cookie rewrite policy for "${spec.name}" rewrites nothing`);
+    if (path !== undefined && !/^[\x21-\x3a\x3c-\x7e]+$/.test(path))
+      return fail([...spec.at, 'pathRewrite'], `"${path}" is not a valid cookie path`);
+    if (domain !== undefined && !/^[A-Za-z0-9.-]+$/.test(domain))
+      return fail([...spec.at, 'domainRewrite'], `"${domain}" is not a valid cookie domain`);
+    if (spec.sameSite !== undefined && !sameSites.has(spec.sameSite))
+      return fail([...spec.at, 'sameSite'], `sameSite "${spec.sameSite}" is not Strict, Lax or None`);
+    out.push({
+      name: spec.name,
+      ...(path !== undefined ? { path } : {}),
+      ...(domain !== undefined ? { domain } : {}),
+      ...(spec.secure !== undefined ? { secure: spec.secure } : {}),
+      ...(spec.sameSite !== undefined ? { sameSite: spec.sameSite } : {}),
+    });
+  }
+  return out;
+}
 
 function serviceBackend(
   ev: Evaluation,
