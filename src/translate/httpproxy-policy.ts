@@ -186,6 +186,15 @@ function headerCondition(ctx: PolicyContext, spec: HeaderMatchConditionSpec): He
 }
 
 /** Contour's contradiction rules for the header conditions of one route or include. */
+/** headerContradiction for conditions merged along an include chain. */
+export function checkMergedHeaders(
+  ctx: PolicyContext,
+  headers: readonly HeaderMatch[],
+  specs: readonly MatchConditionSpec[],
+): Invalid | undefined {
+  return headerContradiction(ctx, headers, specs);
+}
+
 function headerContradiction(
   ctx: PolicyContext,
   headers: readonly HeaderMatch[],
@@ -243,6 +252,46 @@ function queryCondition(ctx: PolicyContext, spec: QueryParameterMatchConditionSp
   }
 }
 
+const headerRank: Readonly<Record<HeaderMatch['match']['kind'], number>> = {
+  exact: 0,
+  regex: 1,
+  contains: 2,
+  present: 3,
+};
+const queryRank: Readonly<Record<QueryMatch['match']['kind'], number>> = {
+  exact: 0,
+  regex: 1,
+  prefix: 2,
+  suffix: 3,
+  contains: 4,
+  present: 5,
+};
+const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const valueOf = (m: { kind: string; value?: string }) => m.value ?? '';
+
+/** Contour's order of one route's header matchers: name, then match kind, then value, plain first. */
+export function sortHeaderMatches(headers: readonly HeaderMatch[]): HeaderMatch[] {
+  return [...headers].sort(
+    (a, b) =>
+      text(a.name, b.name) ||
+      headerRank[a.match.kind] - headerRank[b.match.kind] ||
+      text(valueOf(a.match), valueOf(b.match)) ||
+      Number(a.invert) - Number(b.invert),
+  );
+}
+
+/** Contour's order of one route's query matchers: name, then match kind, then value, case-sensitive first. */
+export function sortQueryMatches(queries: readonly QueryMatch[]): QueryMatch[] {
+  const ignoring = (q: QueryMatch) => ('ignoreCase' in q.match && q.match.ignoreCase ? 1 : 0);
+  return [...queries].sort(
+    (a, b) =>
+      text(a.name, b.name) ||
+      queryRank[a.match.kind] - queryRank[b.match.kind] ||
+      text(valueOf(a.match), valueOf(b.match)) ||
+      ignoring(a) - ignoring(b),
+  );
+}
+
 /** Conditions of an include chain followed by the next block's. */
 export function concatConditions(a: Conditions, b: Conditions): Conditions {
   return {
@@ -278,7 +327,10 @@ export function mergedPath(
 
 /** The identity of an include's conditions for the duplicate check; undefined when it never clashes. */
 export function includeKey(conditions: Conditions): string | undefined {
-  const prefix = conditions.path.map((p) => p.value).join('');
+  const prefix = conditions.path
+    .map((p) => p.value)
+    .join('')
+    .replace(/\/{2,}/g, '/');
   if (conditions.headers.length === 0 && conditions.queries.length === 0 && (prefix === '' || prefix === '/'))
     return undefined;
   const headers = conditions.headers.map((h) => JSON.stringify(h)).sort();
@@ -426,7 +478,8 @@ export function headersPolicy(
     if (!headerName.test(entry.name))
       return ctx.fail(type, code, entry.at, `invalid header name "${entry.name}"`);
     if (name === 'Host') return ctx.fail(type, code, entry.at, 'the "Host" header cannot be removed');
-    if (!remove.includes(name)) remove.push(name);
+    if (remove.includes(name)) return ctx.fail(type, code, entry.at, `duplicate header removal: "${name}"`);
+    remove.push(name);
   }
   set.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   remove.sort();
@@ -482,12 +535,8 @@ export function retryPolicy(spec: RetryPolicySpec | undefined): RetryPolicy | un
   return {
     retryOn: spec.retryOn.length === 0 ? '5xx' : spec.retryOn.join(','),
     numRetries: count === -1 ? 0 : count <= 1 ? 1 : count,
-    perTryTimeout:
-      perTry?.kind === 'set'
-        ? perTry.value
-        : perTry?.kind === 'disabled'
-          ? { seconds: 0, nanos: 0 }
-          : undefined,
+    // Like Contour, only a duration counts; "infinity" and anything unreadable keep Envoy's default.
+    perTryTimeout: perTry?.kind === 'set' ? perTry.value : undefined,
     ...(codes.length > 0 ? { retriableStatusCodes: codes } : {}),
   };
 }
@@ -519,6 +568,15 @@ export function loadBalancing(ctx: PolicyContext, spec: LoadBalancerPolicySpec |
       return { strategy: 'Cookie', lbPolicy: 'ringHash', hashPolicies: [sessionCookie] };
     case 'RequestHash': {
       const policies: HashPolicy[] = [];
+      const seen = new Set<string>();
+      const add = (policy: HashPolicy, at: FieldPath) => {
+        // The same hash input twice adds nothing; Contour keeps the first.
+        const key =
+          policy.kind === 'header' || policy.kind === 'query' ? `${policy.kind}:${policy.name}` : policy.kind;
+        if (seen.has(key)) ctx.warn('SpecError', at, `duplicate request hash policy (${key}); ignored`);
+        else policies.push(policy);
+        seen.add(key);
+      };
       for (const p of spec.requestHashPolicies) {
         const terminal = p.terminal === true;
         const set = [
@@ -543,7 +601,7 @@ export function loadBalancing(ctx: PolicyContext, spec: LoadBalancerPolicySpec |
             );
             continue;
           }
-          policies.push({ kind: 'header', name: canonicalHeader(p.headerHashOptions.headerName), terminal });
+          add({ kind: 'header', name: canonicalHeader(p.headerHashOptions.headerName), terminal }, p.at);
         } else if (p.queryParameterHashOptions !== undefined) {
           const name = p.queryParameterHashOptions.parameterName;
           if (name === '' || /[\0\r\n]/.test(name)) {
@@ -554,9 +612,9 @@ export function loadBalancing(ctx: PolicyContext, spec: LoadBalancerPolicySpec |
             );
             continue;
           }
-          policies.push({ kind: 'query', name: name.toLowerCase(), terminal });
+          add({ kind: 'query', name: name.toLowerCase(), terminal }, p.at);
         } else {
-          policies.push({ kind: 'sourceIp', terminal });
+          add({ kind: 'sourceIp', terminal }, p.at);
         }
       }
       if (policies.length === 0) return roundRobin;
@@ -843,7 +901,44 @@ export function parseCidr(text: string): Cidr | undefined {
   const max = v4 ? 32 : 128;
   if (bits === undefined) return { address, prefixLen: max };
   if (!/^\d{1,3}$/.test(bits) || Number(bits) > max) return undefined;
-  return { address, prefixLen: Number(bits) };
+  return { address: networkAddress(address, Number(bits), v4), prefixLen: Number(bits) };
+}
+
+/** The network address of a range (`192.168.10.15/24` → `192.168.10.0`), as Contour writes it. */
+function networkAddress(address: string, bits: number, v4: boolean): string {
+  if (v4) {
+    const n = address.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
+    const masked = bits === 0 ? 0 : n - (n % 2 ** (32 - bits));
+    return [24, 16, 8, 0].map((shift) => Math.floor(masked / 2 ** shift) % 256).join('.');
+  }
+  const [head = '', tail = ''] = address.split('::');
+  const groups = (text: string) => (text === '' ? [] : text.split(':').map((g) => Number.parseInt(g, 16)));
+  const h = groups(head);
+  const t = groups(tail);
+  const words = address.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill(0), ...t] : h;
+  const masked = words.map((w, i) => {
+    const keep = Math.max(0, Math.min(16, bits - i * 16));
+    return keep === 0 ? 0 : w & (0xffff << (16 - keep)) & 0xffff;
+  });
+  // Canonical text with the longest run of zero groups compressed.
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (masked[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && masked[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = masked.map((w) => w.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
 
 export function ipFilter(

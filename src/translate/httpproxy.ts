@@ -6,9 +6,9 @@
  * of the proxies' statuses (translate/status.ts).
  *
  * Deliberate differences from Contour (docs/reference/httpproxy.md): errors that Contour records while
- * still serving the routes (an undefined JWT provider, a missing CA with client validation) drop the
- * routes here; regexes are checked with RE2 before they reach Envoy; literal path pieces merged into a
- * regex are escaped.
+ * still serving the routes (an undefined JWT provider, client validation without a CA) drop them here;
+ * regexes are checked with RE2 before they reach Envoy; literal path pieces merged into a regex are
+ * escaped; upstream validation on a protocol without TLS is refused rather than ignored.
  */
 import { compareText } from '../compare.js';
 import type { DiagnosticCode, FieldPath, ObjectRef } from '../diagnostics.js';
@@ -54,6 +54,7 @@ import {
 } from './httpproxy-auth.js';
 import {
   type Conditions,
+  checkMergedHeaders,
   concatConditions,
   corsPolicy,
   type Fail,
@@ -73,10 +74,13 @@ import {
   rateLimits,
   redirectAction,
   retryPolicy,
+  sortHeaderMatches,
+  sortQueryMatches,
   tcpHealthCheck,
   timeoutPolicy,
 } from './httpproxy-policy.js';
-import { type RouteClaim, wildcardAuthority } from './ingress.js';
+import { type RouteClaim, regexProblem, wildcardAuthority } from './ingress.js';
+import { routeMatchKey } from './route-order.js';
 import {
   createSecretResolver,
   isSecretProblem,
@@ -154,6 +158,11 @@ interface Built {
   readonly requestHeaders?: Route['requestHeaders'];
   readonly responseHeaders?: Route['responseHeaders'];
   readonly filters?: RouteFilters;
+  /**
+   * Set on the two routes a prefix rewrite expands into (`/p` and `/p/`): whether this one is the
+   * form the user did not write, and the rewrite as written, used when no expansion happens.
+   */
+  readonly expansion?: { readonly implicit: boolean; readonly asWritten: string };
 }
 
 interface Evaluation {
@@ -238,7 +247,7 @@ export function evaluateProxy(
   const fqdn = vh.fqdn.toLowerCase();
   const claimants = lookup
     .proxyRoots(fqdn)
-    .filter((p) => proxyServed(p, options) && inRootNamespace(p, options))
+    .filter((p) => !p.malformed && proxyServed(p, options) && inRootNamespace(p, options))
     .map(proxyId)
     .sort(compareText);
   if (claimants.length > 1) {
@@ -349,7 +358,7 @@ export function evaluateProxy(
   }
 
   // HTTP routes, through the include tree.
-  const built = proxyRoutes(ev, root, noConditions, [root]) ?? [];
+  const built = withoutClashingExpansions(proxyRoutes(ev, root, noConditions, [root]) ?? []);
   const routes: RouteClaim[] = [];
   const authority = wildcardAuthority(fqdn);
   const insecureAllowed = !options.disablePermitInsecure;
@@ -390,6 +399,27 @@ export function evaluateProxy(
     for (const n of u?.needs ?? []) endpointNeeds.set(n.name, n);
   }
   return { proxy: root, fqdn, secure, policy, routes, clusters, endpointNeeds, reports, visited: ev.visited };
+}
+
+/**
+ * Contour's expandPrefixMatches: when the routes already cover both `/p` and `/p/`, the implicit
+ * forms a prefix rewrite adds are dropped and each written route keeps its rewrite as written.
+ */
+function withoutClashingExpansions(built: Built[]): Built[] {
+  const written = new Set(
+    built.filter((b) => b.expansion?.implicit !== true).map((b) => routeMatchKey(b.match)),
+  );
+  const clashing = new Set(
+    built
+      .filter((b) => b.expansion?.implicit === true && written.has(routeMatchKey(b.match)))
+      .map((b) => b.at.join('.')),
+  );
+  if (clashing.size === 0) return built;
+  return built.flatMap((b) => {
+    if (b.expansion === undefined || !clashing.has(b.at.join('.'))) return [b];
+    if (b.expansion.implicit || b.action.kind !== 'forward') return [];
+    return [{ ...b, action: { ...b.action, prefixRewrite: b.expansion.asWritten } }];
+  });
 }
 
 /** The plain-HTTP copy of a route (permitInsecure): that listener has no ext_authz or jwt_authn filter. */
@@ -508,11 +538,12 @@ function secureClaim(
           ? { problem: 'invalid' as const, message: `"${name}" is not "name" or "namespace/name"` }
           : ev.secrets.pem(ref, ns, key);
       if (!isSecretProblem(result)) return result;
+      // Contour files an undelegated client CA or CRL like an undelegated certificate.
       if (result.problem === 'notDelegated')
         return fail(
-          'CACertificateNotDelegated',
+          'DelegationNotPermitted',
           at,
-          `CA Secret "${name}" is not configured for certificate delegation`,
+          `Spec.VirtualHost.TLS CA Secret "${name}" is invalid: ${result.message}`,
         );
       return fail(
         'ClientValidationInvalid',
@@ -591,14 +622,14 @@ function tcpProxy(
         'root httpproxy cannot include another root httpproxy',
       );
     if (chain.includes(target)) {
+      // Filed on the proxy whose include closes the cycle (HTTP includes file it on the revisited one).
       const path = [...chain, target].map(proxyId).join(' -> ');
-      policyContext(ev, target).fail(
+      return ctx.fail(
         'TCPProxyIncludeError',
         'IncludeCreatesCycle',
-        ['spec', 'tcpproxy'],
+        include.at,
         `include creates a cycle: ${path}`,
       );
-      return invalid;
     }
     ev.visited.add(proxyId(target));
     if (target.malformed) return invalid;
@@ -629,6 +660,15 @@ function tcpProxy(
         [...svc.at, 'port'],
         `service "${svc.name}": port must be in the range 1-65535`,
       );
+    if (svc.protocol !== undefined && svc.protocol !== '' && !protocols.has(svc.protocol))
+      return ctx.fail(
+        'ServiceError',
+        'UnsupportedProtocol',
+        [...svc.at, 'protocol'],
+        `unsupported protocol: ${svc.protocol}`,
+      );
+    const validation = upstreamValidation(ev, ctx, proxy, svc.validation);
+    if (validation === invalid) return invalid;
     let failed: string | undefined;
     const protocol = protocolOf(svc);
     const cluster = ev.services.resolve(
@@ -640,7 +680,11 @@ function tcpProxy(
       {
         settings: {
           ...(protocol !== undefined ? { protocol } : {}),
-          hash: strategy === '' ? {} : { lbStrategy: strategy },
+          ...(validation !== undefined ? { upstreamValidation: validation.ir } : {}),
+          hash: {
+            ...(strategy === '' ? {} : { lbStrategy: strategy }),
+            ...(validation !== undefined ? { validation: validation.hash } : {}),
+          },
           ...(lb.lbPolicy !== undefined && lb.lbPolicy !== 'ringHash' ? { lbPolicy: lb.lbPolicy } : {}),
           ...(healthCheck !== undefined ? { healthCheck } : {}),
         },
@@ -655,6 +699,13 @@ function tcpProxy(
         'ServiceUnresolvedReference',
         svc.at,
         `Spec.TCPProxy unresolved service reference: ${failed ?? 'not found'}`,
+      );
+    if (validation !== undefined && !upstreamValidationProtocols.has(cluster.protocol))
+      return ctx.fail(
+        'ServiceError',
+        'TLSUpstreamValidation',
+        [...svc.at, 'validation'],
+        'upstream validation requires TLS (protocol tls or h2)',
       );
     backends.push({ clusterName: cluster.name, weight: svc.weight ?? 0 });
   }
@@ -693,7 +744,8 @@ function proxyRoutes(
   const seen = new Set<string>();
   for (const include of proxy.includes) {
     const conditions = parseConditions(ctx, include.conditions, 'include');
-    if (conditions === invalid) return undefined;
+    // Contour skips just this include; the proxy's other includes and routes stay.
+    if (conditions === invalid) continue;
     const key = includeKey(conditions);
     if (key !== undefined && seen.has(key)) {
       ctx.fail(
@@ -717,7 +769,7 @@ function proxyRoutes(
       policyContext(ev, target).fail(
         'IncludeError',
         'IncludeCreatesCycle',
-        include.at.slice(0, 0).concat(['spec', 'includes']),
+        ['spec', 'includes'],
         `include creates an include cycle: ${path}`,
       );
       continue;
@@ -772,8 +824,8 @@ function matchOf(conditions: Conditions): RouteMatch {
   const path = mergedPath(conditions);
   return {
     path,
-    headers: conditions.headers,
-    ...(conditions.queries.length > 0 ? { queries: conditions.queries } : {}),
+    headers: sortHeaderMatches(conditions.headers),
+    ...(conditions.queries.length > 0 ? { queries: sortQueryMatches(conditions.queries) } : {}),
   };
 }
 
@@ -790,6 +842,24 @@ function buildRoute(
   const own = parseConditions(ctx, spec.conditions, 'route');
   if (own === invalid) return invalid;
   const conditions = concatConditions(inherited, own);
+  // The merged conditions must hold together too: no contradiction across the include chain, and a
+  // merged regex within the program-size limit.
+  if (
+    inherited.headers.length > 0 &&
+    checkMergedHeaders(ctx, conditions.headers, spec.conditions) === invalid
+  )
+    return invalid;
+  const merged = mergedPath(conditions);
+  if (merged.kind === 'regex') {
+    const problem = regexProblem(merged.value, ev.options.maxRegexProgramSize);
+    if (problem !== undefined)
+      return ctx.fail(
+        'RouteError',
+        'PathMatchConditionsNotValid',
+        spec.at,
+        `the merged path regex "${merged.value}" ${problem}`,
+      );
+  }
   const actions = [
     spec.services.length > 0,
     spec.requestRedirectPolicy !== undefined,
@@ -840,7 +910,6 @@ function buildRoute(
   const filters: RouteFilters = {
     ...(limits.local !== undefined ? { localRateLimit: limits.local } : {}),
     ...(limits.global !== undefined ? { rateLimits: limits.global } : {}),
-    ...(limits.disabled === true ? { ignoreVirtualHostRateLimits: true } : {}),
     ...(filter !== undefined ? { ipFilter: filter } : {}),
     ...(extAuthz !== undefined ? { extAuthz } : {}),
     ...(jwtRequirement !== undefined ? { jwtRequirement } : {}),
@@ -891,7 +960,7 @@ function buildRoute(
     return ctx.fail(
       'ServiceError',
       'OnlyOneMirror',
-      spec.at,
+      [...(mirrors[1] as ServiceSpec).at, 'mirror'],
       'only one service per route may be nominated as mirror',
     );
   const backends: WeightedBackend[] = [];
@@ -914,10 +983,12 @@ function buildRoute(
     );
     if (built === invalid) return invalid;
     if (built === undefined) continue;
-    const serviceCookies = cookieRewrites(ctx, svc.cookieRewritePolicies, 'ServiceError');
+    const serviceCookies = cookieRewrites(ctx, svc.cookieRewritePolicies, 'RouteError');
     if (serviceCookies === invalid) return invalid;
     // A service's policy replaces the route's policy for the same cookie.
-    const cookies = new Map([...routeCookies, ...serviceCookies].map((c) => [c.name, c]));
+    // A service's policy overrides the route's for the same cookie, attribute by attribute.
+    const cookies = new Map<string, CookieRewrite>(routeCookies.map((c) => [c.name, c]));
+    for (const c of serviceCookies) cookies.set(c.name, { ...cookies.get(c.name), ...c });
     if (cookies.size > 0 && svc.mirror !== true) {
       backends.push({
         ...built,
@@ -957,7 +1028,7 @@ function buildRoute(
   };
   const routed: Built = { ...base, ...headers, match, action };
   if (spec.pathRewritePolicy === undefined || action.kind !== 'forward') return [routed];
-  return prefixRewrites(ctx, spec, conditions, routed, action);
+  return prefixRewrites(ctx, spec, routed, action);
 }
 
 /**
@@ -967,7 +1038,6 @@ function buildRoute(
 function prefixRewrites(
   ctx: PolicyContext,
   spec: RouteSpec,
-  conditions: Conditions,
   routed: Built,
   action: Extract<RouteAction, { kind: 'forward' }>,
 ): Built[] | Invalid {
@@ -999,7 +1069,7 @@ function prefixRewrites(
   if (bad !== undefined)
     return ctx.fail(
       'PrefixReplaceError',
-      'DuplicateReplacement',
+      'InvalidField',
       bad.at,
       `replacement "${bad.replacement}" must be a path starting with "/"`,
     );
@@ -1011,15 +1081,21 @@ function prefixRewrites(
   const trimmed = routing.replace(/\/+$/, '');
   const replacement = chosen.replacement.replace(/\/+$/, '');
   if (trimmed === '') {
-    // Routing on `/`: one route, rewriting `/` to the replacement (itself ending in `/`).
-    return [{ ...routed, action: { ...action, prefixRewrite: `${replacement}/` } }];
+    // Routing on `/` is not expanded; the replacement applies as written.
+    return [
+      {
+        ...routed,
+        action: { ...action, prefixRewrite: chosen.replacement === '' ? '/' : chosen.replacement },
+      },
+    ];
   }
+  const asWritten = chosen.replacement === '' ? '/' : chosen.replacement;
   const withPath = (value: string, rewrite: string): Built => ({
     ...routed,
     match: { ...routed.match, path: { kind: 'prefix', value } },
     action: { ...action, prefixRewrite: rewrite },
+    expansion: { implicit: value !== routing, asWritten },
   });
-  void conditions;
   return [
     withPath(`${trimmed}/`, `${replacement}/`),
     withPath(trimmed, replacement === '' ? '/' : replacement),
@@ -1104,7 +1180,7 @@ function serviceBackend(
   if (response === invalid) return invalid;
   const health = httpHealthCheck(ctx, route.healthCheckPolicy, protocol === 'h2' || protocol === 'h2c');
   if (health === invalid) return invalid;
-  const validation = upstreamValidation(ev, ctx, proxy, svc, svc.validation);
+  const validation = upstreamValidation(ev, ctx, proxy, svc.validation);
   if (validation === invalid) return invalid;
   const slow = svc.slowStartPolicy;
   let slowStart: ClusterSettings['slowStart'];
@@ -1175,7 +1251,7 @@ function serviceBackend(
       'ServiceError',
       'ServiceUnresolvedReference',
       svc.at,
-      `Spec.Routes unresolved service reference: ${failed ?? `service "${proxy.meta.namespace}/${svc.name}" not found`}`,
+      `Spec.Routes unresolved service reference: ${failed === undefined || failed === `Service ${proxy.meta.namespace}/${svc.name} not found` ? `service "${proxy.meta.namespace}/${svc.name}" not found` : failed}`,
     );
     return undefined;
   }
@@ -1199,7 +1275,6 @@ function upstreamValidation(
   ev: Evaluation,
   ctx: PolicyContext,
   proxy: HTTPProxyView,
-  svc: ServiceSpec,
   spec: UpstreamValidationSpec | undefined,
 ):
   | { ir: NonNullable<Cluster['upstreamValidation']>; hash: { caSecretName: string; subjectName: string } }
@@ -1208,8 +1283,7 @@ function upstreamValidation(
   if (spec === undefined) return undefined;
   const fail = (message: string): Invalid =>
     ctx.fail('ServiceError', 'TLSUpstreamValidation', spec.at, message);
-  if (svc.protocol !== 'tls' && svc.protocol !== 'h2')
-    return fail('upstream validation requires protocol tls or h2');
+  // Whether the resolved protocol is tls or h2 is checked once the Service is resolved.
   const names =
     spec.subjectNames.length > 0 ? spec.subjectNames : spec.subjectName !== '' ? [spec.subjectName] : [];
   if (names.length === 0) return fail('upstream validation requires a subjectName');
