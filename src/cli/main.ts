@@ -24,13 +24,15 @@ export const exitCodes = { ok: 0, failed: 1, usage: 2, internal: 70 } as const;
 export const usage = `Usage: kube-xds translate [options] FILE...
 
 Translate Kubernetes manifests (Ingress, IngressClass, Service, EndpointSlice, Endpoints, Secret,
-TLSCertificateDelegation) into Envoy v3 xDS resources, as Contour would serve them.
+TLSCertificateDelegation, HTTPProxy, ExtensionService) into Envoy v3 xDS resources, as Contour would
+serve them.
 
 FILE is a YAML (multi-document) or JSON manifest, including kind: List; "-" reads standard input.
 
 Options:
   -o, --output FORMAT       yaml (default) or json
       --bootstrap           print a static Envoy bootstrap (envoy -c FILE) instead of the resources
+      --statuses            print the status each HTTPProxy should carry instead of the resources
       --admin-port PORT     admin port of the bootstrap, on 127.0.0.1 (default 9001)
       --options FILE        JSON file of TranslateOptions
       --ingress-class NAME  serve this ingress class (repeatable; replaces ingressClassNames)
@@ -51,6 +53,7 @@ is still printed); 2 usage error (bad arguments or options file); 70 internal er
 const argSpec = {
   output: { type: 'string', short: 'o' },
   bootstrap: { type: 'boolean' },
+  statuses: { type: 'boolean' },
   'admin-port': { type: 'string' },
   options: { type: 'string' },
   'ingress-class': { type: 'string', multiple: true },
@@ -97,6 +100,7 @@ interface Invocation {
   readonly files: readonly string[];
   readonly format: 'yaml' | 'json';
   readonly bootstrap: boolean;
+  readonly statuses: boolean;
   readonly adminPort: number | undefined;
   readonly redact: boolean;
   readonly optionsFile: string | undefined;
@@ -135,6 +139,8 @@ function parseCommandLine(argv: string[]): Parsed {
     throw new UsageError('--redact and --no-redact contradict each other');
   }
   const bootstrap = values.bootstrap === true;
+  const statuses = values.statuses === true;
+  if (bootstrap && statuses) throw new UsageError('--bootstrap and --statuses contradict each other');
   let adminPort: number | undefined;
   const adminPortText = values['admin-port'];
   if (adminPortText !== undefined) {
@@ -155,6 +161,7 @@ function parseCommandLine(argv: string[]): Parsed {
       files,
       format,
       bootstrap,
+      statuses,
       adminPort,
       redact,
       optionsFile: values.options,
@@ -215,9 +222,11 @@ async function run(invocation: Invocation, io: CliIo): Promise<number> {
     return exitCodes.internal;
   }
   const json = toEnvoyJson(result.resources, { redactPrivateKeys: invocation.redact });
-  const output = invocation.bootstrap
-    ? toBootstrap(json, invocation.adminPort === undefined ? {} : { adminPort: invocation.adminPort })
-    : json;
+  const output = invocation.statuses
+    ? result.statuses
+    : invocation.bootstrap
+      ? toBootstrap(json, invocation.adminPort === undefined ? {} : { adminPort: invocation.adminPort })
+      : json;
   io.stdout(render(output, invocation.format));
 
   const lines = [...loadErrors.map((e) => `kube-xds: ${e}`), ...result.diagnostics.map(formatDiagnostic)];

@@ -483,17 +483,19 @@ describe('examples/shop/manifest.yaml', () => {
         'https/shop.example.com',
         'https/pay.example.com',
         'https/*.example.com',
+        'https/blog.example.com',
       ]),
     );
     const clusters = names(printed.clusters);
-    for (const prefix of [
-      'shop/web/80',
-      'shop/api/80',
-      'shop/api/9090',
-      'payments/checkout/8080',
-      'marketing/landing/80',
-    ]) {
+    for (const prefix of ['shop/api/9090', 'payments/checkout/8080', 'marketing/landing/80']) {
       expect(clusters.filter((name) => name.startsWith(`${prefix}/`))).toHaveLength(1);
+    }
+    // The HTTPProxy's Cookie load balancing hashes into its own clusters beside the Ingress ones.
+    for (const service of ['shop/web/80', 'shop/api/80']) {
+      expect(clusters.filter((name) => name.startsWith(`${service}/`))).toEqual([
+        `${service}/da39a3ee5e`,
+        `${service}/e4f81994fe`,
+      ]);
     }
     for (const cluster of printed.clusters ?? []) expect(cluster).toMatchObject({ type: 'EDS' });
     expect(names(printed.endpoints, 'clusterName')).toEqual(
@@ -512,6 +514,20 @@ describe('examples/shop/manifest.yaml', () => {
     expect(result.stdout).not.toContain(
       Buffer.from('-----BEGIN PRIVATE KEY-----').toString('base64').slice(0, 20),
     );
+  });
+
+  it('prints the HTTPProxy statuses with --statuses', async () => {
+    const result = await translateExample(['--statuses']);
+    expect(result.code).toBe(0);
+    const statuses = JSON.parse(result.stdout) as {
+      namespace: string;
+      name: string;
+      currentStatus: string;
+    }[];
+    expect(statuses.map((s) => [s.namespace, s.name, s.currentStatus])).toEqual([
+      ['marketing', 'blog', 'valid'],
+      ['shop', 'blog-shop', 'valid'],
+    ]);
   });
 
   it('makes a bootstrap with no dynamic parts', async () => {
