@@ -215,6 +215,10 @@ describe('main: help and usage errors', () => {
     [['translate', '-o', 'xml', 'a.yaml'], '--output must be yaml or json, got "xml"'],
     [['translate', 'a.yaml', '-o'], "Option '-o, --output <value>' argument missing"],
     [['translate', '--redact', '--no-redact', 'a.yaml'], '--redact and --no-redact contradict each other'],
+    [
+      ['translate', '--bootstrap', '--statuses', 'a.yaml'],
+      '--bootstrap and --statuses contradict each other',
+    ],
     [['translate', '--admin-port', '9000', 'a.yaml'], '--admin-port only applies with --bootstrap'],
     [['translate', '--bootstrap', '--admin-port', 'http', 'a.yaml'], '--admin-port must be a port number'],
     [['translate', '--bootstrap', '--admin-port', '70000', 'a.yaml'], '--admin-port must be a port number'],
