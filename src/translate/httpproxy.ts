@@ -288,35 +288,27 @@ export function evaluateProxy(
   }
   // Authentication: refused outright unless it can be enforced (TLS with a certificate).
   const deps = { lookup, options, secrets: ev.secrets };
+  const withoutCertificate = (type: string, code: DiagnosticCode, key: string, field: string): boolean => {
+    if (secure?.secret !== undefined) return false;
+    ctx.fail(type, code, [...vh.at, key], `${field} requires TLS with a certificate (not passthrough)`);
+    return true;
+  };
   if (vh.authorization !== undefined) {
-    if (secure?.secret === undefined) {
-      ctx.fail(
-        'AuthError',
-        'AuthNotPermitted',
-        [...vh.at, 'authorization'],
-        'Spec.VirtualHost.Authorization.ServiceRef requires TLS with a certificate (not passthrough)',
-      );
-      return nothing();
-    }
+    const field = 'Spec.VirtualHost.Authorization.ServiceRef';
+    if (withoutCertificate('AuthError', 'AuthNotPermitted', 'authorization', field)) return nothing();
     const auth = authorization(ctx, deps, vh.authorization, root.meta.namespace);
     if (auth === invalid) return nothing();
     ev.auth = auth;
-    secure = { ...secure, authorization: auth.ir };
+    secure = { ...(secure as SecureClaim), authorization: auth.ir };
   }
   if (vh.jwtProviders.length > 0) {
-    if (secure?.secret === undefined) {
-      ctx.fail(
-        'JWTVerificationError',
-        'JWTVerificationNotPermitted',
-        [...vh.at, 'jwtProviders'],
-        'Spec.VirtualHost.JWTProviders requires TLS with a certificate (not passthrough)',
-      );
+    const field = 'Spec.VirtualHost.JWTProviders';
+    if (withoutCertificate('JWTVerificationError', 'JWTVerificationNotPermitted', 'jwtProviders', field))
       return nothing();
-    }
     const jwt = jwtProviders(ctx, deps, vh.jwtProviders, root.meta.namespace);
     if (jwt === invalid) return nothing();
     ev.jwt = jwt;
-    secure = { ...secure, jwtProviders: jwt.providers };
+    secure = { ...(secure as SecureClaim), jwtProviders: jwt.providers };
   }
 
   // Virtual-host policies
