@@ -121,17 +121,7 @@ export function parseConditions(
       queries.push(query);
     }
   }
-  if (headerContradiction(ctx, headers, specs) === invalid) return invalid;
-  const exactNames = queries.filter((q) => q.match.kind === 'exact').map((q) => q.name);
-  const repeated = exactNames.find((name, i) => exactNames.indexOf(name) !== i);
-  if (repeated !== undefined) {
-    return ctx.fail(
-      'RouteError',
-      'QueryParameterMatchConditionsNotValid',
-      specs[0]?.at ?? [],
-      `more than one exact match on query parameter "${repeated}"`,
-    );
-  }
+  if (checkCombined(ctx, { path, headers, queries }, specs) === invalid) return invalid;
   return { path, headers, queries };
 }
 
@@ -187,12 +177,29 @@ function headerCondition(ctx: PolicyContext, spec: HeaderMatchConditionSpec): He
 
 /** Contour's contradiction rules for the header conditions of one route or include. */
 /** headerContradiction for conditions merged along an include chain. */
-export function checkMergedHeaders(
+/**
+ * Rules on a set of conditions taken together: no header contradiction and at most one exact match
+ * per query parameter (names compared lower-cased, as Contour does). Applied to each block list and
+ * again to the conditions merged along an include chain.
+ */
+export function checkCombined(
   ctx: PolicyContext,
-  headers: readonly HeaderMatch[],
+  conditions: Conditions,
   specs: readonly MatchConditionSpec[],
 ): Invalid | undefined {
-  return headerContradiction(ctx, headers, specs);
+  if (headerContradiction(ctx, conditions.headers, specs) === invalid) return invalid;
+  const exactNames = conditions.queries
+    .filter((q) => q.match.kind === 'exact')
+    .map((q) => q.name.toLowerCase());
+  const repeated = exactNames.find((name, i) => exactNames.indexOf(name) !== i);
+  if (repeated === undefined) return undefined;
+  const at = specs.find((s) => s.queryParameter?.name.toLowerCase() === repeated)?.at ?? specs[0]?.at ?? [];
+  return ctx.fail(
+    'RouteError',
+    'QueryParameterMatchConditionsNotValid',
+    at,
+    `more than one exact match on query parameter "${repeated}"`,
+  );
 }
 
 function headerContradiction(

@@ -54,7 +54,7 @@ import {
 } from './httpproxy-auth.js';
 import {
   type Conditions,
-  checkMergedHeaders,
+  checkCombined,
   concatConditions,
   corsPolicy,
   type Fail,
@@ -837,8 +837,8 @@ function buildRoute(
   // The merged conditions must hold together too: no contradiction across the include chain, and a
   // merged regex within the program-size limit.
   if (
-    inherited.headers.length > 0 &&
-    checkMergedHeaders(ctx, conditions.headers, spec.conditions) === invalid
+    (inherited.headers.length > 0 || inherited.queries.length > 0) &&
+    checkCombined(ctx, conditions, spec.conditions) === invalid
   )
     return invalid;
   const merged = mergedPath(conditions);
