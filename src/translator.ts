@@ -35,7 +35,7 @@ import {
   httpsListenerName,
   httpsRouteConfigName,
 } from './translate/names.js';
-import { type ObjectStatus, proxyStatus, sortStatuses } from './translate/status.js';
+import { type ObjectStatus, objectStatus, sortStatuses } from './translate/status.js';
 import { buildCluster } from './translate/xds/cluster.js';
 import { buildClusterLoadAssignment } from './translate/xds/endpoint.js';
 import { usesCookieRewrites } from './translate/xds/filters.js';
@@ -68,7 +68,7 @@ export interface TranslatorUpdate {
   readonly diff: ResourceDiff;
   /** All current diagnostics, sorted. */
   readonly diagnostics: readonly Diagnostic[];
-  /** The status of every served HTTPProxy, sorted. */
+  /** The status of every served HTTPProxy and every ExtensionService, sorted. */
   readonly statuses: readonly ObjectStatus[];
 }
 
@@ -249,7 +249,11 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
     sortDiagnostics(engine.reports().map((report) => diagnosticOf(...report)));
 
   const currentStatuses = (): ObjectStatus[] =>
-    sortStatuses(engine.proxies().map(({ view, reports }) => proxyStatus(view, reports)));
+    sortStatuses(
+      [...engine.proxies(), ...engine.extensionServices()].map(({ view, reports }) =>
+        objectStatus(view, reports),
+      ),
+    );
 
   function kindDiff<K extends ResourceKind>(
     kind: K,

@@ -236,6 +236,7 @@ export interface ObjectIndex extends Lookup {
   readonly ingresses: ReadonlyMap<string, IngressView>;
   readonly ingressClasses: ReadonlyMap<string, IngressClassView>;
   readonly proxies: ReadonlyMap<string, HTTPProxyView>;
+  readonly extensionServices: ReadonlyMap<string, ExtensionServiceView>;
 }
 
 function sortedInsert<T extends { meta: Meta }>(list: readonly T[], view: T): T[] {
@@ -311,6 +312,7 @@ export function createObjectIndex(): ObjectIndex {
     ingresses,
     ingressClasses,
     proxies,
+    extensionServices,
     proxy: (namespace, name) => proxies.get(key(namespace, name)),
     proxyRoots: (fqdn) => roots.get(fqdn) ?? none,
     extensionService: (namespace, name) => extensionServices.get(key(namespace, name)),

@@ -11,7 +11,7 @@
 
 import { compareText } from '../compare.js';
 import type { Cluster, EndpointGroup, SecureVirtualHost, TlsSecret, VirtualHost } from '../model/ir.js';
-import type { HTTPProxyView } from '../model/k8s/httpproxy.js';
+import type { ExtensionServiceView, HTTPProxyView } from '../model/k8s/httpproxy.js';
 import type { IngressView } from '../model/k8s/ingress.js';
 import {
   compareAge,
@@ -29,8 +29,9 @@ import {
 import type { ResolvedOptions } from '../options.js';
 import { buildEndpointGroup } from './endpoints.js';
 import { evaluateProxy, type ProxyClaims, proxyId, proxyServed } from './httpproxy.js';
+import { extensionCluster } from './httpproxy-auth.js';
 import { evaluateIngress, type IngressClaims, ingressClassFilter, mergeHost } from './ingress.js';
-import type { SecretCheckCache } from './secrets.js';
+import { createSecretResolver, type SecretCheckCache } from './secrets.js';
 import type { EndpointsNeed } from './services.js';
 
 /** One watch event. A delete names the object; an upsert carries it whole. */
@@ -68,6 +69,8 @@ export interface Engine {
   readonly state: EngineState;
   /** Every current diagnostic, unsorted and possibly with repeats (sortDiagnostics cleans both). */
   reports(): Report[];
+  /** Every ExtensionService with the reports filed against it. */
+  extensionServices(): { readonly view: ExtensionServiceView; readonly reports: readonly Report[] }[];
   /** Every served HTTPProxy with the reports filed against it, and whether any root reaches it. */
   proxies(): {
     readonly view: HTTPProxyView;
@@ -391,6 +394,20 @@ export function createEngine(options: ResolvedOptions): Engine {
     return names;
   }
 
+  /** What is wrong with an ExtensionService, or ignored in it (its parse reports aside). */
+  function extensionReports(view: ExtensionServiceView): Report[] {
+    const reports: Report[] = [];
+    const sink = { report: (...args: Report) => void reports.push(args) };
+    const deps = { lookup: index, options, secrets: createSecretResolver(index, sink, secretChecks) };
+    extensionCluster(
+      deps,
+      view,
+      (code, type, at, message) => void reports.push([code, view.meta.ref, at, message, type]),
+      (at, message) => void reports.push(['IgnoredField', view.meta.ref, at, message, 'SpecError']),
+    );
+    return reports;
+  }
+
   /** Served non-root proxies that no root evaluation reached. */
   function orphans(): HTTPProxyView[] {
     const reached = new Set<string>();
@@ -416,6 +433,15 @@ export function createEngine(options: ResolvedOptions): Engine {
 
   return {
     state: { http, https, clusters, endpoints, secrets },
+
+    extensionServices() {
+      return [...index.extensionServices.values()].map((view) => {
+        const parsed = entries.get(
+          identityOf('ExtensionService', view.meta.namespace, view.meta.name),
+        )?.parsed;
+        return { view, reports: [...(parsed?.reports ?? []), ...extensionReports(view)] };
+      });
+    },
 
     proxies() {
       const byProxy = new Map<string, Report[]>();
@@ -454,6 +480,7 @@ export function createEngine(options: ResolvedOptions): Engine {
       for (const cached of claims.values()) out.push(...cached.claims.reports);
       for (const cached of proxyClaims.values()) out.push(...cached.claims.reports);
       out.push(...orphanReports());
+      for (const view of index.extensionServices.values()) out.push(...extensionReports(view));
       for (const host of hosts.values()) out.push(...host.reports);
       for (const list of clusterReports.values()) out.push(...list);
       for (const name of endpoints.keys()) out.push(...(groups.get(name)?.reports ?? []));

@@ -5,7 +5,7 @@
  * a host that asked to be protected is never served unprotected.
  */
 import { isIP } from 'node:net';
-import type { FieldPath } from '../diagnostics.js';
+import type { DiagnosticCode, FieldPath } from '../diagnostics.js';
 import type { Cluster, DurationValue, ExtAuthz, JwtProvider, RouteFilters } from '../model/ir.js';
 import type {
   AuthorizationPolicySpec,
@@ -42,45 +42,111 @@ export interface Upstreams {
 
 const headerName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+/** A problem in an ExtensionService, with the condition Type its status files it under. */
+export type ExtensionProblem = (code: DiagnosticCode, type: string, at: FieldPath, message: string) => void;
+
 /**
  * The cluster `extension/<ns>/<name>` of an ExtensionService: its Services' endpoints in one
- * assignment, h2 over TLS by default. A string says why it cannot be used.
+ * assignment, h2 over TLS by default. Undefined after reporting why it cannot be used; warnings
+ * (settings it ignores) are reported through `warn`.
  */
-function extensionCluster(
+export function extensionCluster(
   deps: AuthDeps,
   ext: ExtensionServiceView,
-): { cluster: Cluster; need: EndpointsNeed } | string {
-  if (ext.malformed) return 'it has fields of the wrong type';
+  problem: ExtensionProblem,
+  warn: (at: FieldPath, message: string) => void = () => undefined,
+): { cluster: Cluster; need: EndpointsNeed } | undefined {
+  if (ext.malformed) {
+    problem('InvalidField', 'SpecError', ['spec'], 'it has fields of the wrong type');
+    return undefined;
+  }
   const ns = ext.meta.namespace;
   const name = `extension/${ns}/${ext.meta.name}`;
   const parts: NonNullable<EndpointsNeed['more']>[number][] = [];
-  if (ext.services.length === 0) return 'it lists no services';
+  if (ext.services.length === 0) {
+    problem(
+      'NothingDefined',
+      'SpecError',
+      ['spec', 'services'],
+      'an ExtensionService must list at least one service',
+    );
+    return undefined;
+  }
   for (const svc of ext.services) {
     const service = deps.lookup.service(ns, svc.name);
-    if (service === undefined) return `Service ${ns}/${svc.name} not found`;
-    if (service.type === 'ExternalName')
-      return `Service ${ns}/${svc.name} is of type ExternalName, which an ExtensionService cannot use`;
-    const port = service.ports.find((p) => p.port === svc.port && p.protocol === 'TCP');
-    if (port === undefined) return `Service ${ns}/${svc.name} has no TCP port ${svc.port}`;
+    const port = service?.ports.find((p) => p.port === svc.port && p.protocol === 'TCP');
+    if (service?.type === 'ExternalName') {
+      problem(
+        'UnsupportedServiceType',
+        'ServiceError',
+        svc.at,
+        `Service ${ns}/${svc.name} is of unsupported type "ExternalName"`,
+      );
+      return undefined;
+    }
+    if (service === undefined || port === undefined) {
+      const what = service === undefined ? 'not found' : `has no TCP port ${svc.port}`;
+      problem(
+        'ServiceUnresolvedReference',
+        'ServiceError',
+        svc.at,
+        `unresolved service reference: service "${ns}/${svc.name}" ${what}`,
+      );
+      return undefined;
+    }
     parts.push({ namespace: ns, service: svc.name, port });
   }
+  if (new Set(ext.services.map((s) => s.weight ?? 0)).size > 1)
+    warn(
+      ['spec', 'services'],
+      'service weights are not applied: the endpoints of every service are balanced together',
+    );
   const protocol = ext.protocol ?? 'h2';
-  if (protocol !== 'h2' && protocol !== 'h2c') return `protocol "${protocol}" is not h2 or h2c`;
+  if (protocol !== 'h2' && protocol !== 'h2c') {
+    problem(
+      'UnsupportedProtocol',
+      'SpecError',
+      ['spec', 'protocol'],
+      `unsupported protocol "${protocol}"; use h2 or h2c`,
+    );
+    return undefined;
+  }
   let upstreamValidation: Cluster['upstreamValidation'];
   let sni: string | undefined;
   if (ext.validation !== undefined) {
-    if (protocol !== 'h2') return 'upstream validation requires protocol h2';
-    const validated = validation(deps, ext.validation, ns);
-    if (typeof validated === 'string') return validated;
+    const validated =
+      protocol === 'h2' ? validation(deps, ext.validation, ns) : 'upstream validation requires protocol h2';
+    if (typeof validated === 'string') {
+      problem('TLSUpstreamValidation', 'ServiceError', ext.validation.at, validated);
+      return undefined;
+    }
     upstreamValidation = validated;
     sni = validated.subjectNames[0];
   }
+  if (ext.timeoutPolicy?.idle !== undefined)
+    warn(
+      [...ext.timeoutPolicy.at, 'idle'],
+      'timeoutPolicy.idle does not apply to an ExtensionService; ignored',
+    );
+  const chosen = ext.loadBalancerPolicy?.strategy;
+  if (chosen === 'Cookie' || chosen === 'RequestHash')
+    warn(
+      [...(ext.loadBalancerPolicy?.at ?? ['spec']), 'strategy'],
+      `load balancer strategy "${chosen}" is not supported for an ExtensionService; round robin is used`,
+    );
   const timeouts = ext.timeoutPolicy;
   let idleConnectionTimeout: Cluster['idleConnectionTimeout'];
   if (timeouts?.idleConnection !== undefined) {
     const setting = parseTimeout(timeouts.idleConnection);
-    if (setting.kind === 'invalid')
-      return `timeoutPolicy.idleConnection "${timeouts.idleConnection}" is not a duration`;
+    if (setting.kind === 'invalid') {
+      problem(
+        'TimeoutPolicyNotValid',
+        'SpecError',
+        [...timeouts.at, 'idleConnection'],
+        `timeoutPolicy.idleConnection "${timeouts.idleConnection}" is not a duration`,
+      );
+      return undefined;
+    }
     if (setting.kind === 'set') idleConnectionTimeout = setting.value;
     if (setting.kind === 'disabled') idleConnectionTimeout = { seconds: 0, nanos: 0 };
   }
@@ -89,7 +155,7 @@ function extensionCluster(
     strategy === 'WeightedLeastRequest' ? 'leastRequest' : strategy === 'Random' ? 'random' : undefined;
   const breakers = ext.circuitBreakerPolicy;
   const [first, ...more] = parts;
-  if (first === undefined) return 'it lists no services';
+  if (first === undefined) return undefined;
   const cluster: Cluster = {
     name,
     statName: `extension_${ns}_${ext.meta.name}`,
@@ -164,13 +230,16 @@ export function authorization(
       at,
       `Spec.Virtualhost.Authorization.ServiceRef extension service "${ns}/${ref.name}" not found`,
     );
-  const upstream = extensionCluster(deps, ext);
-  if (typeof upstream === 'string')
+  let why = '';
+  const upstream = extensionCluster(deps, ext, (_code, _type, _at, message) => {
+    why ||= message;
+  });
+  if (upstream === undefined)
     return ctx.fail(
       'AuthError',
       'ExtensionServiceNotFound',
       at,
-      `extension service "${ns}/${ref.name}" cannot be used: ${upstream}`,
+      `extension service "${ns}/${ref.name}" cannot be used: ${why}`,
     );
   let timeout = { seconds: 0, nanos: 200_000_000 };
   const timeoutText = spec.responseTimeout ?? ext.timeoutPolicy?.response;

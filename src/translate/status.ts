@@ -5,7 +5,7 @@
  */
 import { compareText } from '../compare.js';
 import { diagnosticCodes, formatPath } from '../diagnostics.js';
-import type { HTTPProxyView } from '../model/k8s/httpproxy.js';
+import type { ExtensionServiceView, HTTPProxyView } from '../model/k8s/httpproxy.js';
 import type { Report } from '../model/snapshot.js';
 
 /** One typed error or warning inside the Valid condition (Contour's SubCondition). */
@@ -39,7 +39,7 @@ export interface ObjectStatus {
   readonly conditions: readonly ValidCondition[];
 }
 
-const validMessage = 'Valid HTTPProxy';
+const validMessages = { HTTPProxy: 'Valid HTTPProxy', ExtensionService: 'Valid ExtensionService' } as const;
 const errorMessage = 'At least one error present, see Errors for details';
 const orphanMessage = 'this HTTPProxy is not part of a delegation chain from a root HTTPProxy';
 
@@ -64,7 +64,12 @@ function sortUnique(list: SubCondition[]): SubCondition[] {
     });
 }
 
-export function proxyStatus(view: HTTPProxyView, reports: readonly Report[]): ObjectStatus {
+/** The status of an HTTPProxy or ExtensionService from the diagnostics filed against it. */
+export function objectStatus(
+  view: HTTPProxyView | ExtensionServiceView,
+  reports: readonly Report[],
+): ObjectStatus {
+  const validMessage = validMessages[view.kind];
   const errors: SubCondition[] = [];
   const warnings: SubCondition[] = [];
   for (const report of reports) {
@@ -85,7 +90,7 @@ export function proxyStatus(view: HTTPProxyView, reports: readonly Report[]): Ob
     warnings: sortUnique(warnings),
   };
   return {
-    kind: 'HTTPProxy',
+    kind: view.kind,
     namespace: view.meta.namespace,
     name: view.meta.name,
     observedGeneration: view.generation,
