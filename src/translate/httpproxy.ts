@@ -753,7 +753,9 @@ function proxyRoutes(
     const target = includeTarget(ev, ctx, proxy, include);
     if (target === undefined) {
       // Requests meant for the missing part get a 502 instead of falling through to other routes.
-      if (include.conditions.length > 0) out.push(badGateway(proxy, include, merged));
+      // Its conditions, merged with the includers', must hold together like any route's.
+      if (include.conditions.length > 0 && checkCombined(ctx, merged, include.conditions) !== invalid)
+        out.push(badGateway(proxy, include, merged));
       continue;
     }
     if (chain.includes(target)) {
