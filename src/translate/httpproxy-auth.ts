@@ -5,6 +5,7 @@
  * a host that asked to be protected is never served unprotected.
  */
 import { isIP } from 'node:net';
+import { compareText } from '../compare.js';
 import type { DiagnosticCode, FieldPath } from '../diagnostics.js';
 import type { Cluster, DurationValue, ExtAuthz, JwtProvider, RouteFilters } from '../model/ir.js';
 import type {
@@ -337,7 +338,7 @@ export function routeAuthorization(
   if (disabled) return { kind: 'disabled' };
   const context = new Map([...(vhost?.context ?? []), ...(route?.context ?? [])]);
   if (context.size === 0) return undefined;
-  return { kind: 'context', context: [...context].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) };
+  return { kind: 'context', context: [...context].sort(([a], [b]) => compareText(a, b)) };
 }
 
 const dnsFamilies = new Set(['auto', 'v4', 'v6', 'all']);

@@ -4,6 +4,7 @@
  * hosts; translate/httpproxy.ts decides what an invalid part takes down with it.
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import { compareText } from '../compare.js';
 import type { DiagnosticCode, FieldPath } from '../diagnostics.js';
 import type {
   Cidr,
@@ -273,16 +274,15 @@ const queryRank: Readonly<Record<QueryMatch['match']['kind'], number>> = {
   contains: 4,
   present: 5,
 };
-const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const valueOf = (m: { kind: string; value?: string }) => m.value ?? '';
+const matchValue = (m: { kind: string; value?: string }) => m.value ?? '';
 
 /** Contour's order of one route's header matchers: name, then match kind, then value, plain first. */
 export function sortHeaderMatches(headers: readonly HeaderMatch[]): HeaderMatch[] {
   return [...headers].sort(
     (a, b) =>
-      text(a.name, b.name) ||
+      compareText(a.name, b.name) ||
       headerRank[a.match.kind] - headerRank[b.match.kind] ||
-      text(valueOf(a.match), valueOf(b.match)) ||
+      compareText(matchValue(a.match), matchValue(b.match)) ||
       Number(a.invert) - Number(b.invert),
   );
 }
@@ -292,9 +292,9 @@ export function sortQueryMatches(queries: readonly QueryMatch[]): QueryMatch[] {
   const ignoring = (q: QueryMatch) => ('ignoreCase' in q.match && q.match.ignoreCase ? 1 : 0);
   return [...queries].sort(
     (a, b) =>
-      text(a.name, b.name) ||
+      compareText(a.name, b.name) ||
       queryRank[a.match.kind] - queryRank[b.match.kind] ||
-      text(valueOf(a.match), valueOf(b.match)) ||
+      compareText(matchValue(a.match), matchValue(b.match)) ||
       ignoring(a) - ignoring(b),
   );
 }
@@ -488,7 +488,7 @@ export function headersPolicy(
     if (remove.includes(name)) return ctx.fail(type, code, entry.at, `duplicate header removal: "${name}"`);
     remove.push(name);
   }
-  set.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  set.sort((a, b) => compareText(a.name, b.name));
   remove.sort();
   const policy = set.length === 0 && remove.length === 0 ? undefined : { set, remove };
   return host === undefined ? { policy } : { policy, host };
@@ -830,7 +830,7 @@ export function rateLimits(
         return fail(h.at, `invalid response header "${h.name}"`);
       headers.push({ name: canonicalHeader(h.name), value: escapeHeaderValue(h.value) });
     }
-    headers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    headers.sort((a, b) => compareText(a.name, b.name));
     out.local = {
       maxTokens: local.requests + burst,
       tokensPerFill: local.requests,
