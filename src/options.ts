@@ -82,6 +82,11 @@ export interface TranslateOptions {
   readonly rootNamespaces?: readonly string[];
   /** Ignore HTTPProxy routes' permitInsecure: TLS virtual hosts always redirect plain HTTP. Default false. */
   readonly disablePermitInsecure?: boolean;
+  /**
+   * The certificate Secret served to TLS clients that send no SNI, for HTTPProxies with
+   * `tls.enableFallbackCertificate`. Unset: such proxies get FallbackNotPresent.
+   */
+  readonly fallbackCertificate?: { readonly namespace: string; readonly name: string };
 }
 
 export interface ResolvedOptions {
@@ -106,6 +111,7 @@ export interface ResolvedOptions {
   readonly grpcApiListeners: boolean;
   readonly rootNamespaces: readonly string[];
   readonly disablePermitInsecure: boolean;
+  readonly fallbackCertificate: { readonly namespace: string; readonly name: string } | undefined;
 }
 
 /** Contour's default TLS 1.2 cipher suites. */
@@ -122,6 +128,15 @@ function port(value: number | undefined, fallback: number, what: string): number
     throw new RangeError(`TranslateOptions.${what}.port must be an integer in 1..65535, got ${value}`);
   }
   return value;
+}
+
+function fallbackCertificate(
+  ref: TranslateOptions['fallbackCertificate'],
+): ResolvedOptions['fallbackCertificate'] {
+  if (ref === undefined) return undefined;
+  if (ref.namespace === '' || ref.name === '')
+    throw new RangeError('TranslateOptions.fallbackCertificate needs a namespace and a name');
+  return { namespace: ref.namespace, name: ref.name };
 }
 
 /**
@@ -180,5 +195,6 @@ export function resolveOptions(options: TranslateOptions = {}): ResolvedOptions 
     grpcApiListeners: options.grpcApiListeners ?? false,
     rootNamespaces: [...new Set(options.rootNamespaces ?? [])].sort(),
     disablePermitInsecure: options.disablePermitInsecure ?? false,
+    fallbackCertificate: fallbackCertificate(options.fallbackCertificate),
   };
 }

@@ -30,6 +30,7 @@ import { type ResolvedOptions, resolveOptions, type TranslateOptions } from './o
 import { type ResourceKind, resourceCodecs, type XdsResources } from './resources.js';
 import { createEngine, type ObjectChange } from './translate/engine.js';
 import {
+  fallbackRouteConfigName,
   httpListenerName,
   httpRouteConfigName,
   httpsListenerName,
@@ -40,6 +41,7 @@ import { buildCluster } from './translate/xds/cluster.js';
 import { buildClusterLoadAssignment } from './translate/xds/endpoint.js';
 import { usesCookieRewrites } from './translate/xds/filters.js';
 import {
+  buildFallbackFilterChain,
   buildGrpcApiListener,
   buildHttpListener,
   buildHttpsListener,
@@ -226,7 +228,7 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
   /** Everything a TLS filter chain is built from (not the routes, which live in RDS). */
   function chainKey(vhost: IrSecureVirtualHost): string {
     const t = vhost.tls;
-    const base = `${vhost.fqdn}\0${vhost.secretName ?? ''}\0${t.minimumProtocolVersion}\0${t.maximumProtocolVersion}\0${t.cipherSuites.join(':')}`;
+    const base = `${vhost.fqdn}\0${vhost.secretName ?? ''}\0${t.minimumProtocolVersion}\0${t.maximumProtocolVersion}\0${t.cipherSuites.join(':')}\0${vhost.fallbackSecretName ?? ''}`;
     const { clientValidation, authorization, jwtProviders, tcpProxy } = vhost;
     if (!clientValidation && !authorization && !jwtProviders && !tcpProxy) return base;
     return `${base}\0${canonicalJson({ clientValidation, authorization, jwtProviders, tcpProxy })}`;
@@ -293,6 +295,7 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
     // Routes and listeners from the hosts that changed.
     const httpChanged: string[] = [];
     let httpsChanged = false;
+    let fallbackChanged = false;
     for (const fqdn of changed.hosts) {
       const http = state.http.get(fqdn);
       if (hasGrpcApiListener(fqdn, options)) {
@@ -308,6 +311,8 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
       }
       const https = state.https.get(fqdn);
       const old = previousHttps.get(fqdn);
+      if (old !== https && (old?.fallbackSecretName !== undefined || https?.fallbackSecretName !== undefined))
+        fallbackChanged = true;
       if (old !== https) {
         const name = httpsRouteConfigName(fqdn);
         set(
@@ -379,11 +384,29 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
         return chain;
       });
       for (const k of [...chains.keys()]) if (!live.has(k)) chains.delete(k);
+      // Clients without SNI get the fallback certificate's chain, last, when some host enables it.
+      const fallback = fqdns.map((f) => state.https.get(f)?.fallbackSecretName).find((n) => n !== undefined);
+      if (fallback !== undefined) filterChains.push(buildFallbackFilterChain(fallback, options));
       set(
         'listeners',
         httpsListenerName,
         filterChains.length === 0 ? undefined : buildHttpsListener(options, filterChains),
         touched.listeners,
+      );
+    }
+
+    if (fallbackChanged) {
+      const vhosts = [...state.https.keys()]
+        .sort(compareText)
+        .map((fqdn) => state.https.get(fqdn) as IrSecureVirtualHost)
+        .filter((v) => v.fallbackSecretName !== undefined);
+      set(
+        'routes',
+        fallbackRouteConfigName,
+        vhosts.length === 0
+          ? undefined
+          : buildRouteConfigurationFrom(fallbackRouteConfigName, vhosts.map(virtualHost)),
+        touched.routes,
       );
     }
 

@@ -308,6 +308,8 @@ export interface SecureVirtualHost extends VirtualHost {
   readonly jwtProviders?: readonly JwtProvider[];
   /** When set, the filter chain proxies TCP and `routes` are not served on it. */
   readonly tcpProxy?: TcpProxy;
+  /** SDS name of the fallback certificate: the routes are also served to clients without SNI. */
+  readonly fallbackSecretName?: string;
 }
 
 export type UpstreamProtocol = '' | 'h2' | 'h2c' | 'tls';

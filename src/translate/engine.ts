@@ -302,11 +302,19 @@ export function createEngine(options: ResolvedOptions): Engine {
       : { meta: c.ingress.meta, clusters: c.clusters, endpointNeeds: c.endpointNeeds };
   }
 
+  /** The SDS secrets a TLS virtual host refers to: its certificate and the fallback certificate. */
+  function vhostSecrets(vhost: SecureVirtualHost | undefined): string[] {
+    const names: string[] = [];
+    if (vhost?.secretName !== undefined) names.push(vhost.secretName);
+    if (vhost?.fallbackSecretName !== undefined) names.push(vhost.fallbackSecretName);
+    return names;
+  }
+
   /** The TLS secrets a claimant asks for. */
   function secretsOf(key: string): TlsSecret[] {
     if (isProxyKey(key)) {
-      const secret = proxyClaims.get(key.slice('HTTPProxy:'.length))?.claims.secure?.secret;
-      return secret === undefined ? [] : [secret];
+      const secure = proxyClaims.get(key.slice('HTTPProxy:'.length))?.claims.secure;
+      return [secure?.secret, secure?.fallback].filter((t): t is TlsSecret => t !== undefined);
     }
     return (claims.get(key)?.claims.tls ?? []).map((t) => t.secret);
   }
@@ -612,8 +620,8 @@ export function createEngine(options: ResolvedOptions): Engine {
         for (const name of vhostClusters(before?.https)) refCount(clusterRefs, name, -1);
         for (const name of vhostClusters(next?.http)) refCount(clusterRefs, name, 1);
         for (const name of vhostClusters(next?.https)) refCount(clusterRefs, name, 1);
-        if (before?.https?.secretName !== undefined) refCount(secretRefs, before.https.secretName, -1);
-        if (next?.https?.secretName !== undefined) refCount(secretRefs, next.https.secretName, 1);
+        for (const name of vhostSecrets(before?.https)) refCount(secretRefs, name, -1);
+        for (const name of vhostSecrets(next?.https)) refCount(secretRefs, name, 1);
         if (next?.http === undefined) http.delete(fqdn);
         else http.set(fqdn, next.http);
         if (next?.https === undefined) https.delete(fqdn);
@@ -621,8 +629,8 @@ export function createEngine(options: ResolvedOptions): Engine {
         for (const vhost of [before?.http, before?.https, next?.http, next?.https]) {
           for (const name of vhostClusters(vhost)) changedClusters.add(name);
         }
-        if (before?.https?.secretName !== undefined) changedSecrets.add(before.https.secretName);
-        if (next?.https?.secretName !== undefined) changedSecrets.add(next.https.secretName);
+        for (const name of [...vhostSecrets(before?.https), ...vhostSecrets(next?.https)])
+          changedSecrets.add(name);
       }
       // Definitions of what the virtual hosts use: clusters (with their EDS needs) and TLS secrets.
       for (const name of changedClusters) dirtyClusters.add(name);
@@ -641,13 +649,14 @@ export function createEngine(options: ResolvedOptions): Engine {
       }
       // A host may now use a secret that only objects not re-evaluated define.
       for (const fqdn of changedHosts) {
-        const secretName = https.get(fqdn)?.secretName;
-        if (secretName === undefined || secrets.has(secretName)) continue;
-        for (const key of hostClaimants.get(fqdn) ?? []) {
-          const secret = secretsOf(key).find((t) => t.name === secretName);
-          if (secret !== undefined) {
-            defineSecret(secret);
-            break;
+        for (const secretName of vhostSecrets(https.get(fqdn))) {
+          if (secrets.has(secretName)) continue;
+          for (const key of hostClaimants.get(fqdn) ?? []) {
+            const secret = secretsOf(key).find((t) => t.name === secretName);
+            if (secret !== undefined) {
+              defineSecret(secret);
+              break;
+            }
           }
         }
       }

@@ -108,6 +108,8 @@ export interface SecureClaim {
   readonly tcpProxy?: TcpProxy;
   readonly authorization?: ExtAuthz;
   readonly jwtProviders?: readonly JwtProvider[];
+  /** The fallback certificate, when the virtual host enables it. */
+  readonly fallback?: TlsSecret;
 }
 
 /** Virtual-host-wide policies of a root. */
@@ -288,6 +290,16 @@ export function evaluateProxy(
   }
   // Authentication: refused outright unless it can be enforced (TLS with a certificate).
   const deps = { lookup, options, secrets: ev.secrets };
+  if (secure?.fallback !== undefined && (vh.authorization !== undefined || vh.jwtProviders.length > 0)) {
+    const what = vh.authorization !== undefined ? 'authorization' : 'JWT verification';
+    ctx.fail(
+      'TLSError',
+      'TLSIncompatibleFeatures',
+      [...vh.at, 'tls', 'enableFallbackCertificate'],
+      `Spec.VirtualHost.TLS fallback certificate is not compatible with ${what}`,
+    );
+    return nothing();
+  }
   const withoutCertificate = (type: string, code: DiagnosticCode, key: string, field: string): boolean => {
     if (secure?.secret !== undefined) return false;
     ctx.fail(type, code, [...vh.at, key], `${field} requires TLS with a certificate (not passthrough)`);
@@ -474,12 +486,9 @@ function secureClaim(
         spec.at,
         'Spec.VirtualHost.TLS fallback certificate is not compatible with client validation',
       );
-    return fail(
-      'FallbackNotPresent',
-      [...spec.at, 'enableFallbackCertificate'],
-      'Spec.Virtualhost.TLS enabled fallback but the fallback Certificate Secret is not configured',
-    );
   }
+  const fallback = spec.enableFallbackCertificate === true ? fallbackSecret(ev, fail, spec.at) : undefined;
+  if (fallback === invalid) return invalid;
   let secret: TlsSecret | undefined;
   if (!passthrough) {
     const ref = parseSecretRef(secretName, ns);
@@ -570,7 +579,42 @@ function secureClaim(
         : {}),
     };
   }
-  return { secret, tls, ...(clientValidation !== undefined ? { clientValidation } : {}) };
+  return {
+    secret,
+    tls,
+    ...(clientValidation !== undefined ? { clientValidation } : {}),
+    ...(fallback !== undefined ? { fallback } : {}),
+  };
+}
+
+/** The fallback certificate (an option), usable from the proxy's namespace only through delegation. */
+function fallbackSecret(
+  ev: Evaluation,
+  fail: (code: DiagnosticCode, at: FieldPath, message: string) => Invalid,
+  at: FieldPath,
+): TlsSecret | Invalid {
+  const ref = ev.options.fallbackCertificate;
+  const field = [...at, 'enableFallbackCertificate'];
+  if (ref === undefined)
+    return fail(
+      'FallbackNotPresent',
+      field,
+      'Spec.Virtualhost.TLS enabled fallback but the fallback Certificate Secret is not configured',
+    );
+  const result = ev.secrets.tls(ref, ev.root.meta.namespace);
+  if (!isSecretProblem(result)) return result;
+  const name = `${ref.namespace}/${ref.name}`;
+  if (result.problem === 'notDelegated')
+    return fail(
+      'FallbackNotDelegated',
+      field,
+      `Spec.VirtualHost.TLS fallback Secret "${name}" is not configured for certificate delegation`,
+    );
+  return fail(
+    'FallbackNotValid',
+    field,
+    `Spec.Virtualhost.TLS fallback Secret "${name}" is invalid: ${result.message}`,
+  );
 }
 
 /** Follows tcpproxy includes (own cycle detection) to the proxy that lists services. */

@@ -613,6 +613,9 @@ export function mergeHost(
             ...(tcpProxy !== undefined ? { tcpProxy } : {}),
             ...(proxySecure?.authorization !== undefined ? { authorization: proxySecure.authorization } : {}),
             ...(proxySecure?.jwtProviders !== undefined ? { jwtProviders: proxySecure.jwtProviders } : {}),
+            ...(proxySecure?.fallback !== undefined && tcpProxy === undefined
+              ? { fallbackSecretName: proxySecure.fallback.name }
+              : {}),
           }
         : undefined,
     reports,

@@ -8,6 +8,9 @@ import type { DurationValue } from '../model/ir.js';
 export const httpListenerName = 'ingress_http';
 export const httpsListenerName = 'ingress_https';
 export const httpRouteConfigName = 'ingress_http';
+/** RDS of the fallback-certificate filter chain: every virtual host that enables the fallback. */
+export const fallbackRouteConfigName = 'ingress_fallbackcert';
+export const fallbackFilterChainName = 'fallback-certificate';
 
 const sha1 = (data: string | Uint8Array) => createHash('sha1').update(data).digest('hex');
 const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');

@@ -11,7 +11,14 @@ import type {
   FilterChain,
   ListenerFilter,
 } from '../../xds-types/envoy/config/listener/v3/listener_components.js';
-import { httpListenerName, httpRouteConfigName, httpsListenerName, httpsRouteConfigName } from '../names.js';
+import {
+  fallbackFilterChainName,
+  fallbackRouteConfigName,
+  httpListenerName,
+  httpRouteConfigName,
+  httpsListenerName,
+  httpsRouteConfigName,
+} from '../names.js';
 import { packAny } from './any.js';
 import { buildConfigSource } from './common.js';
 import {
@@ -315,6 +322,31 @@ export function buildSecureFilterChain(vhost: SecureVirtualHost, options: Resolv
         }
       : {}),
     filters: [filter],
+  };
+}
+
+/**
+ * The `fallback-certificate` chain: TLS clients that send no SNI (or one no other chain matches) get
+ * the fallback certificate and the routes of every virtual host that enables it, from RDS
+ * `ingress_fallbackcert`. No 421 check (there is no SNI to compare) and no JWT, as in Contour.
+ */
+export function buildFallbackFilterChain(secretName: string, options: ResolvedOptions): FilterChain {
+  const vhost: SecureVirtualHost = { fqdn: '', routes: [], secretName, tls: options.tls };
+  return {
+    name: fallbackFilterChainName,
+    filterChainMatch: { transportProtocol: 'tls' },
+    transportSocket: {
+      name: 'envoy.transport_sockets.tls',
+      configType: {
+        $case: 'typedConfig',
+        value: packAny(DownstreamTlsContext, buildDownstreamTlsContext(vhost, secretName, options)),
+      },
+    },
+    filters: [
+      hcmFilter(
+        buildHttpConnectionManager(options, 'ingress_https', fallbackRouteConfigName, { lua: undefined }),
+      ),
+    ],
   };
 }
 
