@@ -273,9 +273,16 @@ export interface ExtAuthz {
   /** HTTP authorization servers only. */
   readonly http?: {
     readonly pathPrefix: string;
-    readonly allowedAuthorizationHeaders: readonly string[];
-    readonly allowedUpstreamHeaders: readonly string[];
+    readonly allowedAuthorizationHeaders: readonly HeaderNameMatch[];
+    readonly allowedUpstreamHeaders: readonly HeaderNameMatch[];
   };
+}
+
+/** A header name pattern (ext_authz allowed headers). */
+export interface HeaderNameMatch {
+  readonly kind: 'exact' | 'prefix' | 'suffix' | 'contains';
+  readonly value: string;
+  readonly ignoreCase: boolean;
 }
 
 export interface JwtProvider {
@@ -340,6 +347,8 @@ export interface Cluster {
       };
   /** TLS server name for upstream TLS; part of the cluster name's hash. */
   readonly sni: string | undefined;
+  /** DNS clusters: which address families to resolve; absent: Envoy's default (AUTO). */
+  readonly dnsLookupFamily?: 'v4' | 'v6' | 'all';
   /** Absent: round robin. `ringHash` for Cookie and RequestHash. */
   readonly lbPolicy?: 'leastRequest' | 'random' | 'ringHash';
   readonly healthCheck?: HealthCheck;

@@ -7,8 +7,16 @@
 import { isIP } from 'node:net';
 import { compareText } from '../compare.js';
 import type { DiagnosticCode, FieldPath } from '../diagnostics.js';
-import type { Cluster, DurationValue, ExtAuthz, JwtProvider, RouteFilters } from '../model/ir.js';
 import type {
+  Cluster,
+  DurationValue,
+  ExtAuthz,
+  HeaderNameMatch,
+  JwtProvider,
+  RouteFilters,
+} from '../model/ir.js';
+import type {
+  AllowedHeaderSpec,
   AuthorizationPolicySpec,
   AuthorizationServerSpec,
   ExtensionServiceView,
@@ -17,14 +25,8 @@ import type {
 } from '../model/k8s/httpproxy.js';
 import type { Lookup } from '../model/snapshot.js';
 import type { ResolvedOptions } from '../options.js';
-import { parseGoDuration, parseTimeout } from './duration.js';
-import {
-  canonicalHeader,
-  type Invalid,
-  invalid,
-  type PolicyContext,
-  timeoutPolicy,
-} from './httpproxy-policy.js';
+import { durationFromNanos, parseGoDuration, parseTimeout } from './duration.js';
+import { type Invalid, invalid, type PolicyContext } from './httpproxy-policy.js';
 import { isSecretProblem, parseSecretRef, type SecretResolver } from './secrets.js';
 import type { EndpointsNeed } from './services.js';
 import { externalNameProblem } from './validate.js';
@@ -40,8 +42,6 @@ export interface Upstreams {
   readonly clusters: Cluster[];
   readonly needs: EndpointsNeed[];
 }
-
-const headerName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** A problem in an ExtensionService, with the condition Type its status files it under. */
 export type ExtensionProblem = (code: DiagnosticCode, type: string, at: FieldPath, message: string) => void;
@@ -245,17 +245,20 @@ export function authorization(
   let timeout = { seconds: 0, nanos: 200_000_000 };
   const timeoutText = spec.responseTimeout ?? ext.timeoutPolicy?.response;
   if (timeoutText !== undefined) {
-    const parsed = timeoutPolicy(
-      {
-        ...ctx,
-        fail: (_t, _c, path, message) => ctx.fail('AuthError', 'AuthResponseTimeoutInvalid', path, message),
-      },
-      { at: spec.at, response: timeoutText },
-    );
-    if (parsed === invalid) return invalid;
-    if (timeoutText.trim() === 'infinity' || timeoutText.trim() === 'infinite')
-      timeout = { seconds: 0, nanos: 0 };
-    else if (parsed.response !== undefined) timeout = parsed.response;
+    const setting = parseTimeout(timeoutText);
+    const field =
+      spec.responseTimeout !== undefined
+        ? 'responseTimeout'
+        : `the ExtensionService's timeoutPolicy.response`;
+    if (setting.kind === 'invalid')
+      return ctx.fail(
+        'AuthError',
+        'AuthResponseTimeoutInvalid',
+        spec.responseTimeout !== undefined ? [...spec.at, 'responseTimeout'] : at,
+        `${field} "${timeoutText}" is not a duration (e.g. "500ms") or "infinity"`,
+      );
+    if (setting.kind === 'disabled') timeout = { seconds: 0, nanos: 0 };
+    if (setting.kind === 'set') timeout = setting.value;
   }
   const protocol =
     spec.serviceType === undefined || spec.serviceType === '' || spec.serviceType === 'grpc'
@@ -288,16 +291,23 @@ export function authorization(
         [...spec.at, 'httpSettings', 'pathPrefix'],
         `pathPrefix "${pathPrefix}" must start with "/"`,
       );
-    const headers = (list: readonly string[], key: string) => {
-      const bad = list.find((h) => !headerName.test(h));
-      return bad === undefined
-        ? list.map(canonicalHeader)
-        : ctx.fail(
+    const headers = (list: readonly AllowedHeaderSpec[], key: string): HeaderNameMatch[] | Invalid => {
+      const out: HeaderNameMatch[] = [];
+      for (const spec of list) {
+        const set = (['exact', 'prefix', 'suffix', 'contains'] as const).filter((k) => spec[k] !== undefined);
+        const kind = set[0];
+        const value = kind === undefined ? '' : (spec[kind] ?? '');
+        // Contour's rule: exactly one matcher; kube-xds also refuses values no header name can have.
+        if (set.length !== 1 || kind === undefined || value === '' || /[\0\r\n\s:]/.test(value))
+          return ctx.fail(
             'AuthError',
             'AuthBadAllowedHeader',
-            [...spec.at, 'httpSettings', key],
-            `"${bad}" is not a valid header name`,
+            [...spec.at],
+            `allowed header in ${key} must set exactly one of exact, prefix, suffix or contains to a header name`,
           );
+        out.push({ kind, value, ignoreCase: spec.ignoreCase === true });
+      }
+      return out;
     };
     const allowedAuthorizationHeaders = headers(
       s?.allowedAuthorizationHeaders ?? [],
@@ -434,11 +444,11 @@ export function jwtProviders(
       return fail('RemoteJWKSPortInvalid', [...remote.at, 'uri'], `port ${url.port} is invalid`);
     const timeoutText = remote.timeout ?? '1s';
     const timeoutNanos = parseGoDuration(timeoutText);
-    if (timeoutNanos === undefined || timeoutNanos === 0n)
+    if (timeoutNanos === undefined || durationFromNanos(timeoutNanos) === undefined)
       return fail(
         'RemoteJWKSTimeoutInvalid',
         [...remote.at, 'timeout'],
-        `timeout "${timeoutText}" is not a positive duration`,
+        `timeout "${timeoutText}" is not a duration`,
       );
     let cacheDuration: DurationValue | undefined;
     if (remote.cacheDuration !== undefined) {
@@ -479,6 +489,10 @@ export function jwtProviders(
       upstreamValidation = validated;
     }
     const clusterName = `dnsname/${scheme}/${host}`;
+    const family =
+      remote.dnsLookupFamily === 'v4' || remote.dnsLookupFamily === 'v6' || remote.dnsLookupFamily === 'all'
+        ? remote.dnsLookupFamily
+        : undefined;
     const timeout = {
       seconds: Number(timeoutNanos / 1_000_000_000n),
       nanos: Number(timeoutNanos % 1_000_000_000n),
@@ -492,6 +506,7 @@ export function jwtProviders(
       circuitBreakers: undefined,
       discovery: { kind: 'dns', host, port, loadAssignmentName: clusterName },
       ...(upstreamValidation !== undefined ? { upstreamValidation } : {}),
+      ...(family !== undefined ? { dnsLookupFamily: family } : {}),
     });
     providers.push({
       ...common,

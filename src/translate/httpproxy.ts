@@ -655,7 +655,7 @@ function tcpProxy(
         'TCPProxyIncludeError',
         'RootIncludesRoot',
         include.at,
-        'root httpproxy cannot include another root httpproxy',
+        `root httpproxy cannot include another root httpproxy (${ns}/${include.name})`,
       );
     if (chain.includes(target)) {
       // Filed on the proxy whose include closes the cycle (HTTP includes file it on the revisited one).

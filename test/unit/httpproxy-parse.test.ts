@@ -94,7 +94,7 @@ const fullSpec = {
       httpSettings: {
         pathPrefix: '/check',
         allowedAuthorizationHeaders: ['cookie'],
-        allowedUpstreamHeaders: ['x-user', 'x-role'],
+        allowedUpstreamHeaders: [{ exact: 'x-user' }, { prefix: 'x-role', ignoreCase: true }],
       },
     },
     corsPolicy: {
@@ -322,8 +322,14 @@ describe('parseHTTPProxy: a full-featured proxy', () => {
       httpSettings: {
         at: [...at, 'httpSettings'],
         pathPrefix: '/check',
-        allowedAuthorizationHeaders: ['cookie'],
-        allowedUpstreamHeaders: ['x-user', 'x-role'],
+        // A plain name reads as an exact matcher; objects are Contour's matcher shape.
+        allowedAuthorizationHeaders: [
+          { at: [...at, 'httpSettings', 'allowedAuthorizationHeaders', 0], exact: 'cookie', ignoreCase: true },
+        ],
+        allowedUpstreamHeaders: [
+          { at: [...at, 'httpSettings', 'allowedUpstreamHeaders', 0], exact: 'x-user' },
+          { at: [...at, 'httpSettings', 'allowedUpstreamHeaders', 1], prefix: 'x-role', ignoreCase: true },
+        ],
       },
     });
     expect([...(auth?.authPolicy?.context ?? [])]).toEqual([

@@ -364,8 +364,11 @@ const httpAuthzHost: SecureVirtualHost = {
     failOpen: false,
     http: {
       pathPrefix: '/check',
-      allowedAuthorizationHeaders: ['x-auth-a', 'x-auth-b'],
-      allowedUpstreamHeaders: ['x-user-id'],
+      allowedAuthorizationHeaders: [
+        { kind: 'exact', value: 'x-auth-a', ignoreCase: true },
+        { kind: 'prefix', value: 'x-auth-', ignoreCase: false },
+      ],
+      allowedUpstreamHeaders: [{ kind: 'exact', value: 'x-user-id', ignoreCase: true }],
     },
   },
 };
@@ -828,10 +831,7 @@ describe('listeners', () => {
       },
     });
     expect(authz.allowedHeaders).toEqual({
-      patterns: [
-        { exact: 'x-auth-a', ignoreCase: true },
-        { exact: 'x-auth-b', ignoreCase: true },
-      ],
+      patterns: [{ exact: 'x-auth-a', ignoreCase: true }, { prefix: 'x-auth-' }],
     });
     expect(authz).not.toHaveProperty('failureModeAllow');
     expect(authz).not.toHaveProperty('grpcService');

@@ -309,9 +309,18 @@ export interface AuthorizationServerSpec extends At {
   };
   readonly httpSettings?: At & {
     readonly pathPrefix?: string;
-    readonly allowedAuthorizationHeaders: readonly string[];
-    readonly allowedUpstreamHeaders: readonly string[];
+    readonly allowedAuthorizationHeaders: readonly AllowedHeaderSpec[];
+    readonly allowedUpstreamHeaders: readonly AllowedHeaderSpec[];
   };
+}
+
+/** One allowed-header matcher (Contour's shape); a plain string in the list reads as `exact`. */
+export interface AllowedHeaderSpec extends At {
+  readonly exact?: string;
+  readonly prefix?: string;
+  readonly suffix?: string;
+  readonly contains?: string;
+  readonly ignoreCase?: boolean;
 }
 
 export interface JWTProviderSpec extends At {
@@ -905,10 +914,29 @@ function authorizationServer(n: Node): AuthorizationServerSpec {
       compact({
         at: h.at,
         pathPrefix: str(h, 'pathPrefix'),
-        allowedAuthorizationHeaders: strings(h, 'allowedAuthorizationHeaders'),
-        allowedUpstreamHeaders: strings(h, 'allowedUpstreamHeaders'),
+        allowedAuthorizationHeaders: allowedHeaders(h, 'allowedAuthorizationHeaders'),
+        allowedUpstreamHeaders: allowedHeaders(h, 'allowedUpstreamHeaders'),
       }),
     ),
+  });
+}
+
+/** Allowed-header matchers: objects with one of exact/prefix/suffix/contains, or plain names. */
+function allowedHeaders(n: Node, key: string): AllowedHeaderSpec[] {
+  return listOf(n, key, (r, v, at) => {
+    // A plain name matches like a header name: exactly, in any case.
+    if (typeof v === 'string') return { at, exact: readString(r, v, at) ?? '', ignoreCase: true };
+    const c = nodeAt(r, v, at);
+    return c === undefined
+      ? undefined
+      : compact({
+          at: c.at,
+          exact: str(c, 'exact'),
+          prefix: str(c, 'prefix'),
+          suffix: str(c, 'suffix'),
+          contains: str(c, 'contains'),
+          ignoreCase: bool(c, 'ignoreCase'),
+        });
   });
 }
 

@@ -7,6 +7,7 @@ import { buildConfigSource, buildDuration } from './common.js';
 import {
   type Cluster,
   Cluster_DiscoveryType,
+  Cluster_DnsLookupFamily,
   Cluster_LbPolicy,
   CodecClientType,
   type HealthCheck,
@@ -90,6 +91,12 @@ function buildHttpProtocolOptions(cluster: IrCluster): HttpProtocolOptions | und
   };
 }
 
+const dnsFamilies = {
+  v4: Cluster_DnsLookupFamily.V4_ONLY,
+  v6: Cluster_DnsLookupFamily.V6_ONLY,
+  all: Cluster_DnsLookupFamily.ALL,
+} as const;
+
 export function buildCluster(cluster: IrCluster, options: ResolvedOptions): Cluster {
   const out: Cluster = {
     name: cluster.name,
@@ -107,6 +114,7 @@ export function buildCluster(cluster: IrCluster, options: ResolvedOptions): Clus
     };
   } else {
     out.clusterDiscoveryType = { $case: 'type', value: Cluster_DiscoveryType.STRICT_DNS };
+    if (cluster.dnsLookupFamily !== undefined) out.dnsLookupFamily = dnsFamilies[cluster.dnsLookupFamily];
     out.loadAssignment = {
       clusterName: cluster.discovery.loadAssignmentName,
       endpoints: [

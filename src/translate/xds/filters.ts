@@ -4,6 +4,7 @@
  */
 import type {
   CookieRewrite,
+  HeaderNameMatch,
   IpFilter,
   Cors as IrCors,
   ExtAuthz as IrExtAuthz,
@@ -395,9 +396,12 @@ export function buildJwtAuthentication(providers: readonly IrJwtProvider[]): Jwt
   };
 }
 
-const exactHeaders = (names: readonly string[]) => ({
-  patterns: names.map(
-    (name): StringMatcher => ({ matchPattern: { $case: 'exact', value: name }, ignoreCase: true }),
+const exactHeaders = (matches: readonly HeaderNameMatch[]) => ({
+  patterns: matches.map(
+    (m): StringMatcher => ({
+      matchPattern: { $case: m.kind, value: m.value } as StringMatcher['matchPattern'],
+      ...(m.ignoreCase ? { ignoreCase: true } : {}),
+    }),
   ),
 });
 

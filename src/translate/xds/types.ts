@@ -8,6 +8,7 @@ export { CircuitBreakers } from '../../xds-types/envoy/config/cluster/v3/circuit
 export {
   Cluster,
   Cluster_DiscoveryType,
+  Cluster_DnsLookupFamily,
   Cluster_LbPolicy,
 } from '../../xds-types/envoy/config/cluster/v3/cluster.js';
 export {
