@@ -324,7 +324,11 @@ describe('parseHTTPProxy: a full-featured proxy', () => {
         pathPrefix: '/check',
         // A plain name reads as an exact matcher; objects are Contour's matcher shape.
         allowedAuthorizationHeaders: [
-          { at: [...at, 'httpSettings', 'allowedAuthorizationHeaders', 0], exact: 'cookie', ignoreCase: true },
+          {
+            at: [...at, 'httpSettings', 'allowedAuthorizationHeaders', 0],
+            exact: 'cookie',
+            ignoreCase: true,
+          },
         ],
         allowedUpstreamHeaders: [
           { at: [...at, 'httpSettings', 'allowedUpstreamHeaders', 0], exact: 'x-user' },
