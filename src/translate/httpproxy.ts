@@ -689,20 +689,7 @@ function tcpProxy(
   const healthCheck = tcpHealthCheck(spec.healthCheckPolicy);
   const backends: WeightedBackend[] = [];
   for (const svc of spec.services) {
-    if (svc.port < 1 || svc.port > 65535)
-      return ctx.fail(
-        'ServiceError',
-        'ServicePortInvalid',
-        [...svc.at, 'port'],
-        `service "${svc.name}": port must be in the range 1-65535`,
-      );
-    if (svc.protocol !== undefined && svc.protocol !== '' && !protocols.has(svc.protocol))
-      return ctx.fail(
-        'ServiceError',
-        'UnsupportedProtocol',
-        [...svc.at, 'protocol'],
-        `unsupported protocol: ${svc.protocol}`,
-      );
+    if (checkServicePortAndProtocol(ctx, svc) === invalid) return invalid;
     const validation = upstreamValidation(ev, ctx, proxy, svc.validation);
     if (validation === invalid) return invalid;
     let failed: string | undefined;
@@ -761,6 +748,25 @@ function normaliseWeights(backends: WeightedBackend[], dropZero: boolean): Weigh
 }
 
 const protocols = new Set(['h2', 'h2c', 'tls']);
+
+/** A service reference's port range and protocol name, for routes and tcpproxy alike. */
+function checkServicePortAndProtocol(ctx: PolicyContext, svc: ServiceSpec): Invalid | undefined {
+  if (svc.port < 1 || svc.port > 65535)
+    return ctx.fail(
+      'ServiceError',
+      'ServicePortInvalid',
+      [...svc.at, 'port'],
+      `service "${svc.name}": port must be in the range 1-65535`,
+    );
+  if (svc.protocol !== undefined && svc.protocol !== '' && !protocols.has(svc.protocol))
+    return ctx.fail(
+      'ServiceError',
+      'UnsupportedProtocol',
+      [...svc.at, 'protocol'],
+      `unsupported protocol: ${svc.protocol}`,
+    );
+  return undefined;
+}
 const protocolOf = (svc: ServiceSpec): UpstreamProtocol | undefined =>
   svc.protocol !== undefined && protocols.has(svc.protocol) ? (svc.protocol as UpstreamProtocol) : undefined;
 
@@ -1196,20 +1202,7 @@ function serviceBackend(
   lb: ReturnType<typeof loadBalancing>,
   idleConnection: DurationValue | undefined,
 ): WeightedBackend | undefined | Invalid {
-  if (svc.port < 1 || svc.port > 65535)
-    return ctx.fail(
-      'ServiceError',
-      'ServicePortInvalid',
-      [...svc.at, 'port'],
-      `service "${svc.name}": port must be in the range 1-65535`,
-    );
-  if (svc.protocol !== undefined && svc.protocol !== '' && !protocols.has(svc.protocol))
-    return ctx.fail(
-      'ServiceError',
-      'UnsupportedProtocol',
-      [...svc.at, 'protocol'],
-      `unsupported protocol: ${svc.protocol}`,
-    );
+  if (checkServicePortAndProtocol(ctx, svc) === invalid) return invalid;
   const protocol = protocolOf(svc);
   const serviceRef = { name: svc.name, port: svc.port };
   const request = headersPolicy(ctx, svc.requestHeadersPolicy, 'request', 'ServiceError', serviceRef);
