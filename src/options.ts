@@ -87,6 +87,22 @@ export interface TranslateOptions {
    * `tls.enableFallbackCertificate`. Unset: such proxies get FallbackNotPresent.
    */
   readonly fallbackCertificate?: { readonly namespace: string; readonly name: string };
+  /**
+   * The global rate limit service, an ExtensionService speaking Envoy's rate limit gRPC API. With
+   * it, HTTPProxy `rateLimitPolicy.global` descriptors are emitted and Envoy's ratelimit filter asks
+   * this service; without it they get an IgnoredField warning and are left out.
+   */
+  readonly rateLimitService?: RateLimitServiceOption;
+}
+
+export interface RateLimitServiceOption {
+  readonly extensionService: { readonly namespace: string; readonly name: string };
+  /** The rate limit domain sent with every request. */
+  readonly domain: string;
+  /** Let requests through when the service cannot be reached. Default false (deny, as Contour). */
+  readonly failOpen?: boolean;
+  /** Add the draft-03 X-RateLimit-* response headers. Default false. */
+  readonly enableXRateLimitHeaders?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -112,6 +128,7 @@ export interface ResolvedOptions {
   readonly rootNamespaces: readonly string[];
   readonly disablePermitInsecure: boolean;
   readonly fallbackCertificate: { readonly namespace: string; readonly name: string } | undefined;
+  readonly rateLimitService: Required<RateLimitServiceOption> | undefined;
 }
 
 /** Contour's default TLS 1.2 cipher suites. */
@@ -128,6 +145,23 @@ function port(value: number | undefined, fallback: number, what: string): number
     throw new RangeError(`TranslateOptions.${what}.port must be an integer in 1..65535, got ${value}`);
   }
   return value;
+}
+
+function rateLimitService(
+  service: TranslateOptions['rateLimitService'],
+): ResolvedOptions['rateLimitService'] {
+  if (service === undefined) return undefined;
+  const { namespace, name } = service.extensionService;
+  if (namespace === '' || name === '' || service.domain === '' || /[\0\r\n]/.test(service.domain))
+    throw new RangeError(
+      'TranslateOptions.rateLimitService needs an extensionService namespace and name and a domain',
+    );
+  return {
+    extensionService: { namespace, name },
+    domain: service.domain,
+    failOpen: service.failOpen ?? false,
+    enableXRateLimitHeaders: service.enableXRateLimitHeaders ?? false,
+  };
 }
 
 function fallbackCertificate(
@@ -196,5 +230,6 @@ export function resolveOptions(options: TranslateOptions = {}): ResolvedOptions 
     rootNamespaces: [...new Set(options.rootNamespaces ?? [])].sort(),
     disablePermitInsecure: options.disablePermitInsecure ?? false,
     fallbackCertificate: fallbackCertificate(options.fallbackCertificate),
+    rateLimitService: rateLimitService(options.rateLimitService),
   };
 }

@@ -25,6 +25,7 @@ import type {
   VirtualHost as IrVirtualHost,
   TlsSecret,
 } from './model/ir.js';
+import { usesGlobalRateLimits } from './model/ir.js';
 import { canonicalJson } from './model/snapshot.js';
 import { type ResolvedOptions, resolveOptions, type TranslateOptions } from './options.js';
 import { type ResourceKind, resourceCodecs, type XdsResources } from './resources.js';
@@ -151,7 +152,8 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
   let httpHosts: string[] = [];
   /** Plain-HTTP hosts with cookie rewrites, and whether ingress_http was built with the Lua filter. */
   const cookieHosts = new Set<string>();
-  let httpLua = false;
+  const rateLimitHosts = new Set<string>();
+  let httpFeatures = { lua: false, rateLimit: false };
   let httpVirtualHosts: VirtualHost[] = [];
 
   const message = <T extends object, K extends object>(
@@ -228,7 +230,8 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
   /** Everything a TLS filter chain is built from (not the routes, which live in RDS). */
   function chainKey(vhost: IrSecureVirtualHost): string {
     const t = vhost.tls;
-    const base = `${vhost.fqdn}\0${vhost.secretName ?? ''}\0${t.minimumProtocolVersion}\0${t.maximumProtocolVersion}\0${t.cipherSuites.join(':')}\0${vhost.fallbackSecretName ?? ''}`;
+    const limits = options.rateLimitService !== undefined && usesGlobalRateLimits(vhost) ? 1 : 0;
+    const base = `${limits}\0${vhost.fqdn}\0${vhost.secretName ?? ''}\0${t.minimumProtocolVersion}\0${t.maximumProtocolVersion}\0${t.cipherSuites.join(':')}\0${vhost.fallbackSecretName ?? ''}`;
     const { clientValidation, authorization, jwtProviders, tcpProxy } = vhost;
     if (!clientValidation && !authorization && !jwtProviders && !tcpProxy) return base;
     return `${base}\0${canonicalJson({ clientValidation, authorization, jwtProviders, tcpProxy })}`;
@@ -358,13 +361,19 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
         const ir = state.http.get(fqdn);
         if (ir !== undefined && usesCookieRewrites([ir])) cookieHosts.add(fqdn);
         else cookieHosts.delete(fqdn);
+        if (ir !== undefined && options.rateLimitService !== undefined && usesGlobalRateLimits(ir))
+          rateLimitHosts.add(fqdn);
+        else rateLimitHosts.delete(fqdn);
       }
       const hasListener = store.listeners.has(httpListenerName);
-      // The cookie-rewrite Lua filter is on ingress_http only while some plain-HTTP route needs it.
-      const lua = cookieHosts.size > 0;
-      if (httpHosts.length > 0 && (!hasListener || lua !== httpLua)) {
-        set('listeners', httpListenerName, buildHttpListener(options, { lua }), touched.listeners);
-        httpLua = lua;
+      // The cookie-rewrite Lua and ratelimit filters are on ingress_http only while some route needs them.
+      const features = { lua: cookieHosts.size > 0, rateLimit: rateLimitHosts.size > 0 };
+      if (
+        httpHosts.length > 0 &&
+        (!hasListener || features.lua !== httpFeatures.lua || features.rateLimit !== httpFeatures.rateLimit)
+      ) {
+        set('listeners', httpListenerName, buildHttpListener(options, features), touched.listeners);
+        httpFeatures = features;
       }
       if (httpHosts.length === 0 && hasListener)
         set('listeners', httpListenerName, undefined, touched.listeners);

@@ -232,6 +232,16 @@ export interface VirtualHost {
   readonly ipFilter?: IpFilter;
 }
 
+/** Whether a virtual host sends global rate limit descriptors (so it needs the ratelimit filter). */
+export function usesGlobalRateLimits(vhost: VirtualHost): boolean {
+  return (
+    (vhost.rateLimits?.length ?? 0) > 0 ||
+    vhost.routes.some(
+      (r) => (r.filters?.rateLimits?.length ?? 0) > 0 || r.filters?.ignoreVirtualHostRateLimits === true,
+    )
+  );
+}
+
 export interface TlsSettings {
   readonly minimumProtocolVersion: TlsVersion;
   readonly maximumProtocolVersion: TlsVersion;

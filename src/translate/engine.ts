@@ -10,7 +10,14 @@
  */
 
 import { compareText } from '../compare.js';
-import type { Cluster, EndpointGroup, SecureVirtualHost, TlsSecret, VirtualHost } from '../model/ir.js';
+import {
+  type Cluster,
+  type EndpointGroup,
+  type SecureVirtualHost,
+  type TlsSecret,
+  usesGlobalRateLimits,
+  type VirtualHost,
+} from '../model/ir.js';
 import type { ExtensionServiceView, HTTPProxyView } from '../model/k8s/httpproxy.js';
 import type { IngressView } from '../model/k8s/ingress.js';
 import {
@@ -394,6 +401,9 @@ export function createEngine(options: ResolvedOptions): Engine {
       for (const b of route.action.backends) names.push(b.clusterName);
       for (const m of route.action.mirrors ?? []) names.push(m.clusterName);
     }
+    const limiter = options.rateLimitService?.extensionService;
+    if (vhost !== undefined && limiter !== undefined && usesGlobalRateLimits(vhost))
+      names.push(`extension/${limiter.namespace}/${limiter.name}`);
     if (vhost !== undefined && 'tls' in vhost) {
       for (const b of vhost.tcpProxy?.backends ?? []) names.push(b.clusterName);
       if (vhost.authorization !== undefined) names.push(vhost.authorization.clusterName);

@@ -54,6 +54,8 @@ export interface PolicyContext {
   readonly warn: (type: string, at: FieldPath, message: string) => void;
   readonly maxRegexProgramSize: number;
   readonly namespace: string;
+  /** Why global rate limit descriptors cannot be enforced, or undefined when the service is usable. */
+  readonly rateLimitServiceProblem: () => string | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -888,14 +890,21 @@ export function rateLimits(
       }
       if (entries.length > 0) descriptors.push({ entries });
     }
-    // Enforcing descriptors needs Envoy's ratelimit filter and a rate limit service, which kube-xds
-    // does not configure yet: say so rather than emit limits nothing enforces.
-    if (descriptors.length > 0)
-      ctx.warn(
-        'SpecError',
-        [...global.at, 'descriptors'],
-        'global rate limiting needs a rate limit service, which kube-xds does not configure yet; these descriptors are not applied',
-      );
+    // Descriptors need Envoy's ratelimit filter and a usable rate limit service: without one, say so
+    // rather than emit limits nothing enforces.
+    const problem =
+      descriptors.length > 0 || global.disabled === true ? ctx.rateLimitServiceProblem() : undefined;
+    if (problem !== undefined) {
+      if (descriptors.length > 0)
+        ctx.warn(
+          'SpecError',
+          [...global.at, 'descriptors'],
+          `global rate limit descriptors are not applied: ${problem}`,
+        );
+      delete out.disabled;
+    } else if (descriptors.length > 0) {
+      out.global = descriptors;
+    }
   }
   return out;
 }

@@ -47,6 +47,7 @@ import type { Lookup, Report } from '../model/snapshot.js';
 import type { ResolvedOptions } from '../options.js';
 import {
   authorization,
+  extensionCluster,
   type JwtResult,
   jwtProviders,
   routeAuthorization,
@@ -171,6 +172,8 @@ interface Evaluation {
   /** The virtual host's authorization and JWT settings, which every route of the tree inherits. */
   auth?: { readonly policy: AuthorizationPolicySpec | undefined; readonly upstreams: Upstreams };
   jwt?: JwtResult;
+  /** The rate limit service's cluster once a global rate limit used it, or why it cannot be used. */
+  rateLimit?: Upstreams | string;
   readonly root: HTTPProxyView;
   readonly lookup: Lookup;
   readonly options: ResolvedOptions;
@@ -191,7 +194,37 @@ function policyContext(ev: Evaluation, proxy: HTTPProxyView): PolicyContext {
     warn: (type, at, message) => void ev.reports.push(['IgnoredField', ref, at, message, type]),
     maxRegexProgramSize: ev.options.maxRegexProgramSize,
     namespace: proxy.meta.namespace,
+    rateLimitServiceProblem: () => rateLimitServiceProblem(ev),
   };
+}
+
+/**
+ * Whether the rateLimitService option's ExtensionService can back global rate limits; on first use
+ * its cluster joins this root's claims. Undefined when usable, else why not.
+ */
+function rateLimitServiceProblem(ev: Evaluation): string | undefined {
+  if (ev.rateLimit !== undefined) return typeof ev.rateLimit === 'string' ? ev.rateLimit : undefined;
+  const service = ev.options.rateLimitService;
+  if (service === undefined) {
+    ev.rateLimit = 'no rate limit service is configured (the rateLimitService option)';
+    return ev.rateLimit;
+  }
+  const { namespace, name } = service.extensionService;
+  const ext = ev.lookup.extensionService(namespace, name);
+  let why =
+    ext === undefined ? `the rate limit service ExtensionService ${namespace}/${name} is not found` : '';
+  const upstream =
+    ext === undefined
+      ? undefined
+      : extensionCluster(
+          { lookup: ev.lookup, options: ev.options, secrets: ev.secrets },
+          ext,
+          (_c, _t, _a, message) => {
+            why ||= `the rate limit service ExtensionService ${namespace}/${name} cannot be used: ${message}`;
+          },
+        );
+  ev.rateLimit = upstream === undefined ? why : { clusters: [upstream.cluster], needs: [upstream.need] };
+  return upstream === undefined ? why : undefined;
 }
 
 const tlsVersions = new Set<string>(['1.2', '1.3']);
@@ -398,7 +431,8 @@ export function evaluateProxy(
   }
   const clusters = new Map(ev.services.clusters);
   const endpointNeeds = new Map(ev.services.endpointNeeds);
-  for (const u of [ev.auth?.upstreams, ev.jwt?.upstreams]) {
+  const rateLimit = typeof ev.rateLimit === 'string' ? undefined : ev.rateLimit;
+  for (const u of [ev.auth?.upstreams, ev.jwt?.upstreams, rateLimit]) {
     for (const c of u?.clusters ?? []) clusters.set(c.name, c);
     for (const n of u?.needs ?? []) endpointNeeds.set(n.name, n);
   }
@@ -954,6 +988,7 @@ function buildRoute(
   const filters: RouteFilters = {
     ...(limits.local !== undefined ? { localRateLimit: limits.local } : {}),
     ...(limits.global !== undefined ? { rateLimits: limits.global } : {}),
+    ...(limits.disabled === true ? { ignoreVirtualHostRateLimits: true } : {}),
     ...(filter !== undefined ? { ipFilter: filter } : {}),
     ...(extAuthz !== undefined ? { extAuthz } : {}),
     ...(jwtRequirement !== undefined ? { jwtRequirement } : {}),

@@ -17,6 +17,7 @@ import type { RouteConfiguration } from '../../src/xds-types/envoy/config/route/
 import type { RouteAction_RequestMirrorPolicy } from '../../src/xds-types/envoy/config/route/v3/route_components.js';
 import { ExtAuthz } from '../../src/xds-types/envoy/extensions/filters/http/ext_authz/v3/ext_authz.js';
 import { JwtAuthentication } from '../../src/xds-types/envoy/extensions/filters/http/jwt_authn/v3/config.js';
+import { RateLimit as RateLimitFilter } from '../../src/xds-types/envoy/extensions/filters/http/ratelimit/v3/rate_limit.js';
 import { Router } from '../../src/xds-types/envoy/extensions/filters/http/router/v3/router.js';
 import {
   type HttpConnectionManager,
@@ -293,6 +294,9 @@ class Checker {
           upstream?.$case === 'cluster' ? upstream.value : undefined,
         );
       }
+      const limiter = decodeAs(any, RateLimitFilter)?.rateLimitService?.grpcService?.targetSpecifier;
+      if (limiter?.$case === 'envoyGrpc')
+        this.clusterRef(`${where} ${name} rate_limit_service`, limiter.value.clusterName);
       const jwt = decodeAs(any, JwtAuthentication);
       for (const [provider, config] of Object.entries(jwt?.providers ?? {})) {
         const source = config.jwksSourceSpecifier;

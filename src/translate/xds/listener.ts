@@ -1,9 +1,10 @@
 /** Stage B: the two ingress listeners with Contour's HTTP connection manager defaults. */
-import type {
-  ClientValidation,
-  TcpProxy as IrTcpProxy,
-  SecureVirtualHost,
-  TlsVersion,
+import {
+  type ClientValidation,
+  type TcpProxy as IrTcpProxy,
+  type SecureVirtualHost,
+  type TlsVersion,
+  usesGlobalRateLimits,
 } from '../../model/ir.js';
 import type { ResolvedOptions } from '../../options.js';
 import type { AccessLog } from '../../xds-types/envoy/config/accesslog/v3/accesslog.js';
@@ -31,6 +32,7 @@ import {
   placeholderLua,
 } from './filters.js';
 import {
+  ApiVersion,
   type CertificateValidationContext,
   CertificateValidationContext_TrustChainVerification,
   Compressor,
@@ -50,6 +52,8 @@ import {
   LocalRateLimit,
   Lua,
   ProxyProtocol,
+  RateLimit_XRateLimitHeadersRFCVersion,
+  RateLimitFilter,
   RBAC,
   Router,
   type SocketOption,
@@ -101,6 +105,8 @@ interface HcmFeatures {
   readonly lua: string | undefined;
   /** The TLS virtual host whose filter chain this is (authorization, JWT, client certificates). */
   readonly vhost?: SecureVirtualHost;
+  /** Add the ratelimit filter that asks the rateLimitService option's service. */
+  readonly rateLimit?: boolean;
 }
 
 /** The HTTP filter chain, in Contour's order; the router is always last. */
@@ -136,6 +142,31 @@ function buildHttpFilters(options: ResolvedOptions, features: HcmFeatures): Http
   }
   if (vhost?.authorization !== undefined) {
     filters.push(typed(extAuthzFilterName, ExtAuthz, buildExtAuthz(vhost.authorization)));
+  }
+  const limiter = options.rateLimitService;
+  if (
+    limiter !== undefined &&
+    (features.rateLimit === true || (vhost !== undefined && usesGlobalRateLimits(vhost)))
+  ) {
+    const clusterName = `extension/${limiter.extensionService.namespace}/${limiter.extensionService.name}`;
+    filters.push(
+      typed('envoy.filters.http.ratelimit', RateLimitFilter, {
+        domain: limiter.domain,
+        rateLimitService: {
+          grpcService: {
+            targetSpecifier: {
+              $case: 'envoyGrpc',
+              value: { clusterName, authority: clusterName.replaceAll('/', '.') },
+            },
+          },
+          transportApiVersion: ApiVersion.V3,
+        },
+        failureModeDeny: !limiter.failOpen,
+        ...(limiter.enableXRateLimitHeaders
+          ? { enableXRatelimitHeaders: RateLimit_XRateLimitHeadersRFCVersion.DRAFT_VERSION_03 }
+          : {}),
+      }),
+    );
   }
   filters.push(typed('envoy.filters.http.router', Router, {}));
   return filters;
@@ -357,6 +388,8 @@ export interface HttpListenerFeatures {
    * rewrites cookies (see usesCookieRewrites in filters.ts). Off, the listener is as for Ingress only.
    */
   readonly lua?: boolean;
+  /** Add the ratelimit filter: some plain-HTTP route or host sends global rate limit descriptors. */
+  readonly rateLimit?: boolean;
 }
 
 /** `ingress_http`: one filter chain whose HCM takes its routes from RDS `ingress_http`. */
@@ -372,6 +405,7 @@ export function buildHttpListener(options: ResolvedOptions, features: HttpListen
           hcmFilter(
             buildHttpConnectionManager(options, 'ingress_http', httpRouteConfigName, {
               lua: features.lua === true ? placeholderLua : undefined,
+              rateLimit: features.rateLimit === true,
             }),
           ),
         ],

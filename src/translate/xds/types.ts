@@ -69,6 +69,8 @@ export {
 export { LocalRateLimit } from '../../xds-types/envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.js';
 export { Lua, LuaPerRoute } from '../../xds-types/envoy/extensions/filters/http/lua/v3/lua.js';
 export {
+  RateLimit as RateLimitFilter,
+  RateLimit_XRateLimitHeadersRFCVersion,
   RateLimitPerRoute,
   RateLimitPerRoute_VhRateLimitsOptions,
 } from '../../xds-types/envoy/extensions/filters/http/ratelimit/v3/rate_limit.js';
