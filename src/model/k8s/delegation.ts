@@ -15,7 +15,7 @@ export function parseTLSCertificateDelegation(
   object: unknown,
   sink: DiagnosticSink,
 ): TLSCertificateDelegationView | undefined {
-  const meta = parseMeta('TLSCertificateDelegation', object, sink, true);
+  const meta = parseMeta('TLSCertificateDelegation', object, sink, true, { keepAnnotations: false });
   if (meta === undefined) return undefined;
   const r: Reader = { ref: meta.ref, sink };
   const spec = readRecord(r, field(object, 'spec'), ['spec']);

@@ -68,7 +68,7 @@ function parsePorts(r: Reader, value: unknown, path: (string | number)[]): Endpo
 }
 
 export function parseEndpointSlice(object: unknown, sink: DiagnosticSink): EndpointSliceView | undefined {
-  const meta = parseMeta('EndpointSlice', object, sink, true);
+  const meta = parseMeta('EndpointSlice', object, sink, true, { keepAnnotations: false });
   if (meta === undefined) return undefined;
   const r: Reader = { ref: meta.ref, sink };
   const endpoints: SliceEndpointView[] = [];
@@ -90,7 +90,13 @@ export function parseEndpointSlice(object: unknown, sink: DiagnosticSink): Endpo
   return {
     kind: 'EndpointSlice',
     meta,
-    serviceName: meta.labels.get('kubernetes.io/service-name') ?? '',
+    serviceName:
+      readString(
+        r,
+        field(field(field(object, 'metadata'), 'labels'), 'kubernetes.io/service-name'),
+        ['metadata', 'labels', 'kubernetes.io/service-name'],
+        253,
+      ) ?? '',
     addressType: readString(r, field(object, 'addressType'), ['addressType'], 16) ?? '',
     endpoints,
     ports: parsePorts(r, field(object, 'ports'), ['ports']),
@@ -98,7 +104,7 @@ export function parseEndpointSlice(object: unknown, sink: DiagnosticSink): Endpo
 }
 
 export function parseEndpoints(object: unknown, sink: DiagnosticSink): EndpointsView | undefined {
-  const meta = parseMeta('Endpoints', object, sink, true);
+  const meta = parseMeta('Endpoints', object, sink, true, { keepAnnotations: false });
   if (meta === undefined) return undefined;
   const r: Reader = { ref: meta.ref, sink };
   const subsets: EndpointsSubsetView[] = [];

@@ -6,8 +6,8 @@ export interface Meta {
   readonly ref: ObjectRef;
   readonly namespace: string;
   readonly name: string;
+  /** Empty for kinds whose annotations kube-xds never reads (they are still checked). */
   readonly annotations: ReadonlyMap<string, string>;
-  readonly labels: ReadonlyMap<string, string>;
   /** UTC ISO timestamp, or unknownTimestamp when absent; used only to order objects (oldest first). */
   readonly creationTimestamp: string;
 }
@@ -35,11 +35,15 @@ export function roughRef(kind: string, object: unknown): ObjectRef {
  * Reads metadata. Namespaced kinds default to namespace `default`, as `kubectl apply` does. Returns
  * undefined (with an InvalidObject diagnostic) when the name or namespace is unusable.
  */
+/** One shared empty map: most objects have no annotations kube-xds reads, and a view lives long. */
+const noAnnotations: ReadonlyMap<string, string> = new Map();
+
 export function parseMeta(
   kind: string,
   object: unknown,
   sink: DiagnosticSink,
   namespaced: boolean,
+  { keepAnnotations = true }: { readonly keepAnnotations?: boolean } = {},
 ): Meta | undefined {
   const ref = roughRef(kind, object);
   const metadata = field(object, 'metadata');
@@ -75,13 +79,16 @@ export function parseMeta(
         ? ''
         : created.toISOString()
       : (readString(r, created, ['metadata', 'creationTimestamp'], 64) ?? '');
+  // Kubernetes allows 256 KiB of annotations (kubectl's last-applied-configuration can be large).
+  const annotations = readStringMap(r, metadata.annotations, ['metadata', 'annotations'], 256 * 1024);
+  // Labels are checked for their shape; the one label kube-xds reads (an EndpointSlice's Service) is
+  // read where it is used.
+  readStringMap(r, metadata.labels, ['metadata', 'labels'], 253);
   return {
     ref: fullRef,
     namespace,
     name,
-    // Kubernetes allows 256 KiB of annotations (kubectl's last-applied-configuration can be large).
-    annotations: readStringMap(r, metadata.annotations, ['metadata', 'annotations'], 256 * 1024),
-    labels: readStringMap(r, metadata.labels, ['metadata', 'labels'], 253),
+    annotations: keepAnnotations && annotations.size > 0 ? annotations : noAnnotations,
     creationTimestamp: normalizeTimestamp(creationTimestamp),
   };
 }

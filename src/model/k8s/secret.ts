@@ -16,7 +16,7 @@ const maxSecretBytes = 1024 * 1024;
 const base64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 export function parseSecret(object: unknown, sink: DiagnosticSink): SecretView | undefined {
-  const meta = parseMeta('Secret', object, sink, true);
+  const meta = parseMeta('Secret', object, sink, true, { keepAnnotations: false });
   if (meta === undefined) return undefined;
   const r: Reader = { ref: meta.ref, sink };
   const data = new Map<string, Uint8Array>();
