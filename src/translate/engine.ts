@@ -89,16 +89,16 @@ export interface Engine {
 /** Objects whose resourceVersion is equal are equal (the API server's guarantee); else compare content. */
 function unchanged(previous: unknown, next: unknown): boolean {
   if (previous === next) return true;
-  const rv = (o: unknown) => {
-    const meta = (o as { metadata?: { resourceVersion?: unknown } } | null)?.metadata;
-    return typeof meta?.resourceVersion === 'string' && meta.resourceVersion !== ''
-      ? meta.resourceVersion
-      : undefined;
-  };
-  const a = rv(previous);
-  const b = rv(next);
-  if (a !== undefined && b !== undefined && a === b) return true;
+  const a = resourceVersion(previous);
+  if (a !== undefined && a === resourceVersion(next)) return true;
   return jsonEqual(previous, next);
+}
+
+function resourceVersion(object: unknown): string | undefined {
+  const meta = (object as { metadata?: { resourceVersion?: unknown } } | null)?.metadata;
+  return typeof meta?.resourceVersion === 'string' && meta.resourceVersion !== ''
+    ? meta.resourceVersion
+    : undefined;
 }
 
 function addToSetMap<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
