@@ -38,6 +38,7 @@ import { buildEndpointGroup } from './endpoints.js';
 import { evaluateProxy, type ProxyClaims, proxyId, proxyServed } from './httpproxy.js';
 import { extensionCluster } from './httpproxy-auth.js';
 import { evaluateIngress, type IngressClaims, ingressClassFilter, mergeHost } from './ingress.js';
+import { extensionClusterName } from './names.js';
 import { createSecretResolver, type SecretCheckCache } from './secrets.js';
 import type { EndpointsNeed } from './services.js';
 
@@ -167,8 +168,11 @@ interface CachedProxy {
 }
 
 /** Claimant ids: an Ingress is `ns/name`, a root HTTPProxy `HTTPProxy:ns/name`. */
-const proxyKey = (id: string) => `HTTPProxy:${id}`;
-const isProxyKey = (key: string) => key.startsWith('HTTPProxy:');
+const proxyKeyPrefix = 'HTTPProxy:';
+const proxyKey = (id: string) => `${proxyKeyPrefix}${id}`;
+const isProxyKey = (key: string) => key.startsWith(proxyKeyPrefix);
+/** The `ns/name` of the root HTTPProxy behind a claimant key. */
+const proxyIdOfKey = (key: string) => key.slice(proxyKeyPrefix.length);
 
 interface HostState {
   readonly http: VirtualHost | undefined;
@@ -298,7 +302,7 @@ export function createEngine(options: ResolvedOptions): Engine {
   /** What a claimant id defines: its object (for oldest-first order), clusters and EDS needs. */
   function definer(key: string) {
     if (isProxyKey(key)) {
-      const c = proxyClaims.get(key.slice('HTTPProxy:'.length))?.claims;
+      const c = proxyClaims.get(proxyIdOfKey(key))?.claims;
       return c === undefined
         ? undefined
         : { meta: c.proxy.meta, clusters: c.clusters, endpointNeeds: c.endpointNeeds };
@@ -320,7 +324,7 @@ export function createEngine(options: ResolvedOptions): Engine {
   /** The TLS secrets a claimant asks for. */
   function secretsOf(key: string): TlsSecret[] {
     if (isProxyKey(key)) {
-      const secure = proxyClaims.get(key.slice('HTTPProxy:'.length))?.claims.secure;
+      const secure = proxyClaims.get(proxyIdOfKey(key))?.claims.secure;
       return [secure?.secret, secure?.fallback].filter((t): t is TlsSecret => t !== undefined);
     }
     return (claims.get(key)?.claims.tls ?? []).map((t) => t.secret);
@@ -403,7 +407,7 @@ export function createEngine(options: ResolvedOptions): Engine {
     }
     const limiter = options.rateLimitService?.extensionService;
     if (vhost !== undefined && limiter !== undefined && usesGlobalRateLimits(vhost))
-      names.push(`extension/${limiter.namespace}/${limiter.name}`);
+      names.push(extensionClusterName(limiter.namespace, limiter.name));
     if (vhost !== undefined && 'tls' in vhost) {
       for (const b of vhost.tcpProxy?.backends ?? []) names.push(b.clusterName);
       if (vhost.authorization !== undefined) names.push(vhost.authorization.clusterName);
@@ -559,7 +563,7 @@ export function createEngine(options: ResolvedOptions): Engine {
       }
       for (const dep of dirtyDeps) {
         for (const key of dependents.get(dep) ?? []) {
-          if (isProxyKey(key)) dirtyRoots.add(key.slice('HTTPProxy:'.length));
+          if (isProxyKey(key)) dirtyRoots.add(proxyIdOfKey(key));
           else dirtyIngresses.add(key);
         }
       }
@@ -601,9 +605,7 @@ export function createEngine(options: ResolvedOptions): Engine {
           .sort((a, b) => compareAge(a.ingress.meta, b.ingress.meta));
         const proxyKeyHere = keys.find(isProxyKey);
         const proxy =
-          proxyKeyHere === undefined
-            ? undefined
-            : proxyClaims.get(proxyKeyHere.slice('HTTPProxy:'.length))?.claims;
+          proxyKeyHere === undefined ? undefined : proxyClaims.get(proxyIdOfKey(proxyKeyHere))?.claims;
         const before = hosts.get(fqdn);
         const merged =
           claimants.length === 0 && proxy === undefined ? undefined : mergeHost(fqdn, claimants, proxy);

@@ -27,6 +27,7 @@ import type { Lookup } from '../model/snapshot.js';
 import type { ResolvedOptions } from '../options.js';
 import { durationFromNanos, parseGoDuration, parseTimeout } from './duration.js';
 import { type Invalid, invalid, type PolicyContext } from './httpproxy-policy.js';
+import { dnsClusterName, extensionClusterName } from './names.js';
 import { isSecretProblem, parseSecretRef, type SecretResolver } from './secrets.js';
 import type { EndpointsNeed } from './services.js';
 import { externalNameProblem } from './validate.js';
@@ -62,7 +63,7 @@ export function extensionCluster(
     return undefined;
   }
   const ns = ext.meta.namespace;
-  const name = `extension/${ns}/${ext.meta.name}`;
+  const name = extensionClusterName(ns, ext.meta.name);
   const parts: NonNullable<EndpointsNeed['more']>[number][] = [];
   if (ext.services.length === 0) {
     problem(
@@ -488,7 +489,7 @@ export function jwtProviders(
         return fail('RemoteJWKSUpstreamValidationInvalid', [...remote.at, 'validation'], validated);
       upstreamValidation = validated;
     }
-    const clusterName = `dnsname/${scheme}/${host}`;
+    const clusterName = dnsClusterName(scheme, host);
     const family =
       remote.dnsLookupFamily === 'v4' || remote.dnsLookupFamily === 'v6' || remote.dnsLookupFamily === 'all'
         ? remote.dnsLookupFamily

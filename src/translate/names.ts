@@ -131,6 +131,16 @@ function fraction(value: bigint, unit: bigint): string {
   return `${whole}.${String(rest).padStart(digits, '0').replace(/0+$/, '')}`;
 }
 
+/** The cluster (and EDS name) of an ExtensionService: `extension/<ns>/<name>`. */
+export function extensionClusterName(namespace: string, name: string): string {
+  return `extension/${namespace}/${name}`;
+}
+
+/** The STRICT_DNS cluster of a remote JWKS host: `dnsname/<scheme>/<host>`. */
+export function dnsClusterName(scheme: string, host: string): string {
+  return `dnsname/${scheme}/${host}`;
+}
+
 /** Cluster stat name `ns_svc_port`. */
 export function clusterStatName(namespace: string, service: string, port: number): string {
   return `${namespace}_${service}_${port}`;

@@ -15,6 +15,8 @@ import type {
   RateLimitEntry,
   RouteFilters,
 } from '../../model/ir.js';
+import type { ResolvedOptions } from '../../options.js';
+import { extensionClusterName } from '../names.js';
 import { packAny } from './any.js';
 import { buildDuration } from './common.js';
 import { buildHeaderMatcher, buildHeaderValueOptions } from './matchers.js';
@@ -32,6 +34,8 @@ import {
   LuaPerRoute,
   type RateLimit,
   type RateLimit_Action,
+  RateLimit_XRateLimitHeadersRFCVersion,
+  type RateLimitFilter,
   RateLimitPerRoute,
   RateLimitPerRoute_VhRateLimitsOptions,
   RBAC_Action,
@@ -405,6 +409,29 @@ const exactHeaders = (matches: readonly HeaderNameMatch[]) => ({
   ),
 });
 
+/** Envoy's own gRPC client to a cluster, with Contour's authority: the name with `/` as `.`. */
+function envoyGrpc(clusterName: string) {
+  return { $case: 'envoyGrpc' as const, value: { clusterName, authority: clusterName.replaceAll('/', '.') } };
+}
+
+/** The ratelimit filter asking the rateLimitService option's ExtensionService. */
+export function buildRateLimitFilter(
+  service: NonNullable<ResolvedOptions['rateLimitService']>,
+): RateLimitFilter {
+  const { namespace, name } = service.extensionService;
+  return {
+    domain: service.domain,
+    rateLimitService: {
+      grpcService: { targetSpecifier: envoyGrpc(extensionClusterName(namespace, name)) },
+      transportApiVersion: ApiVersion.V3,
+    },
+    failureModeDeny: !service.failOpen,
+    ...(service.enableXRateLimitHeaders
+      ? { enableXRatelimitHeaders: RateLimit_XRateLimitHeadersRFCVersion.DRAFT_VERSION_03 }
+      : {}),
+  };
+}
+
 /** The ext_authz filter of a TLS virtual host. */
 export function buildExtAuthz(authz: IrExtAuthz): ExtAuthz {
   const timeout = buildDuration(authz.timeout);
@@ -414,10 +441,7 @@ export function buildExtAuthz(authz: IrExtAuthz): ExtAuthz {
       ? {
           $case: 'grpcService',
           value: {
-            targetSpecifier: {
-              $case: 'envoyGrpc',
-              value: { clusterName: authz.clusterName, authority: authz.clusterName.replaceAll('/', '.') },
-            },
+            targetSpecifier: envoyGrpc(authz.clusterName),
             timeout,
           },
         }

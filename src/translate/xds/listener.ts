@@ -25,14 +25,18 @@ import { buildConfigSource } from './common.js';
 import {
   buildExtAuthz,
   buildJwtAuthentication,
+  buildRateLimitFilter,
+  corsFilterName,
   extAuthzFilterName,
   jwtAuthnFilterName,
+  localRateLimitFilterName,
   luaFilterName,
   misdirectedRequestLua,
   placeholderLua,
+  rateLimitFilterName,
+  rbacFilterName,
 } from './filters.js';
 import {
-  ApiVersion,
   type CertificateValidationContext,
   CertificateValidationContext_TrustChainVerification,
   Compressor,
@@ -52,7 +56,6 @@ import {
   LocalRateLimit,
   Lua,
   ProxyProtocol,
-  RateLimit_XRateLimitHeadersRFCVersion,
   RateLimitFilter,
   RBAC,
   Router,
@@ -132,9 +135,9 @@ function buildHttpFilters(options: ResolvedOptions, features: HcmFeatures): Http
       emitFilterState: true,
       enableUpstreamStats: true,
     }),
-    typed('envoy.filters.http.cors', Cors, {}),
-    typed('envoy.filters.http.local_ratelimit', LocalRateLimit, { statPrefix: 'http' }),
-    typed('envoy.filters.http.rbac', RBAC, {}),
+    typed(corsFilterName, Cors, {}),
+    typed(localRateLimitFilterName, LocalRateLimit, { statPrefix: 'http' }),
+    typed(rbacFilterName, RBAC, {}),
   );
   const vhost = features.vhost;
   if (vhost?.jwtProviders !== undefined && vhost.jwtProviders.length > 0) {
@@ -148,25 +151,7 @@ function buildHttpFilters(options: ResolvedOptions, features: HcmFeatures): Http
     limiter !== undefined &&
     (features.rateLimit === true || (vhost !== undefined && usesGlobalRateLimits(vhost)))
   ) {
-    const clusterName = `extension/${limiter.extensionService.namespace}/${limiter.extensionService.name}`;
-    filters.push(
-      typed('envoy.filters.http.ratelimit', RateLimitFilter, {
-        domain: limiter.domain,
-        rateLimitService: {
-          grpcService: {
-            targetSpecifier: {
-              $case: 'envoyGrpc',
-              value: { clusterName, authority: clusterName.replaceAll('/', '.') },
-            },
-          },
-          transportApiVersion: ApiVersion.V3,
-        },
-        failureModeDeny: !limiter.failOpen,
-        ...(limiter.enableXRateLimitHeaders
-          ? { enableXRatelimitHeaders: RateLimit_XRateLimitHeadersRFCVersion.DRAFT_VERSION_03 }
-          : {}),
-      }),
-    );
+    filters.push(typed(rateLimitFilterName, RateLimitFilter, buildRateLimitFilter(limiter)));
   }
   filters.push(typed('envoy.filters.http.router', Router, {}));
   return filters;
