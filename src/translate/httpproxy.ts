@@ -80,7 +80,7 @@ import {
   tcpHealthCheck,
   timeoutPolicy,
 } from './httpproxy-policy.js';
-import { type RouteClaim, regexProblem, wildcardAuthority } from './ingress.js';
+import { classOf, type RouteClaim, regexProblem, wildcardAuthority } from './ingress.js';
 import { routeMatchKey } from './route-order.js';
 import {
   createSecretResolver,
@@ -138,11 +138,7 @@ export interface ProxyClaims {
 
 /** Whether this translator serves the proxy (its class, as for Ingress, without IngressClass objects). */
 export function proxyServed(proxy: HTTPProxyView, options: ResolvedOptions): boolean {
-  const cls =
-    proxy.meta.annotations.get('projectcontour.io/ingress.class') ||
-    proxy.meta.annotations.get('kubernetes.io/ingress.class') ||
-    proxy.ingressClassName ||
-    undefined;
+  const cls = classOf(proxy.meta.annotations, proxy.ingressClassName);
   if (cls !== undefined) return options.ingressClassNames.includes(cls);
   return !options.ingressClassNamesConfigured;
 }

@@ -117,14 +117,26 @@ export function ingressClassFilter(
     }
   }
   return (ingress) => {
-    const cls =
-      nonEmpty(ingress.meta.annotations.get(annotation.contourIngressClass)) ??
-      nonEmpty(ingress.meta.annotations.get(annotation.ingressClass)) ??
-      nonEmpty(ingress.ingressClassName);
+    const cls = classOf(ingress.meta.annotations, ingress.ingressClassName);
     if (cls !== undefined) return ours.has(cls);
     if (defaults.length > 0) return defaults.some((c) => ours.has(c.meta.name));
     return !options.ingressClassNamesConfigured;
   };
+}
+
+/**
+ * The class an Ingress or HTTPProxy asks for: Contour's annotation, then the Kubernetes one, then
+ * spec.ingressClassName; undefined when none is set.
+ */
+export function classOf(
+  annotations: ReadonlyMap<string, string>,
+  ingressClassName: string | undefined,
+): string | undefined {
+  return (
+    nonEmpty(annotations.get(annotation.contourIngressClass)) ??
+    nonEmpty(annotations.get(annotation.ingressClass)) ??
+    nonEmpty(ingressClassName)
+  );
 }
 
 function nonEmpty(text: string | undefined): string | undefined {
