@@ -91,7 +91,9 @@ export function parseObject(object: unknown): Parsed | undefined {
     return { identity: identityOf(ref.kind, ref.namespace, ref.name), ref, view, reports };
   }
   const ref = roughRef(kind, object);
-  return { identity: identityOf(kind, ref.namespace, ref.name), ref, view, reports };
+  // The identity quickIdentity reads, as the batch dedupe and a resync use it: roughRef blanks a name
+  // it cannot use, and two different unreadable objects must not collide on that blank.
+  return { identity: quickIdentity(object) ?? identityOf(kind, ref.namespace, ref.name), ref, view, reports };
 }
 
 /**

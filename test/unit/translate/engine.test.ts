@@ -218,3 +218,23 @@ describe('conflicts between Ingresses', () => {
     expect(translate([ours]).diagnostics.map((d) => d.code)).toEqual(['InvalidBackend']);
   });
 });
+
+describe('objects whose identity cannot be read', () => {
+  it('keep their own diagnostics whatever the order (a blanked name is no shared identity)', () => {
+    const longName = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: { name: 'a'.repeat(300) },
+      spec: {},
+    };
+    const noMetadata = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: 'junk',
+      spec: {},
+    };
+    const forward = translate([longName, noMetadata]).diagnostics;
+    expect(translate([noMetadata, longName]).diagnostics).toEqual(forward);
+    expect(forward.map((d) => d.path.join('.'))).toEqual(['metadata', 'metadata.name']);
+  });
+});
