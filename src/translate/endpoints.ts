@@ -21,15 +21,21 @@ function matchingPorts(ports: readonly EndpointPortView[], name: string): number
 }
 
 export function buildEndpointGroup(lookup: Lookup, need: EndpointsNeed, sink: DiagnosticSink): EndpointGroup {
-  const seen = new Set<string>();
+  // Addresses already added, per port: the first zone an address:port appears in keeps it.
+  const seen = new Map<number, Set<string>>();
   const byZone = new Map<string, Endpoint[]>();
   const add = (zone: string, address: string, port: number) => {
-    const id = `${address}|${port}`;
-    if (seen.has(id)) return;
-    seen.add(id);
-    const list = byZone.get(zone) ?? [];
-    list.push({ address, port });
-    byZone.set(zone, list);
+    let addresses = seen.get(port);
+    if (addresses === undefined) {
+      addresses = new Set();
+      seen.set(port, addresses);
+    } else if (addresses.has(address)) {
+      return;
+    }
+    addresses.add(address);
+    const list = byZone.get(zone);
+    if (list === undefined) byZone.set(zone, [{ address, port }]);
+    else list.push({ address, port });
   };
 
   for (const part of [need, ...(need.more ?? [])]) {
@@ -81,7 +87,11 @@ export function buildEndpointGroup(lookup: Lookup, need: EndpointsNeed, sink: Di
 
   const localities: Locality[] = [...byZone.keys()].sort(compareText).map((zone) => ({
     zone,
-    endpoints: (byZone.get(zone) ?? []).sort((a, b) => compareText(a.address, b.address) || a.port - b.port),
+    endpoints: (byZone.get(zone) ?? []).sort(compareEndpoints),
   }));
   return { name: need.name, localities };
+}
+
+function compareEndpoints(a: Endpoint, b: Endpoint): number {
+  return a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port;
 }

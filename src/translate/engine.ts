@@ -221,25 +221,31 @@ export function createEngine(options: ResolvedOptions): Engine {
   // Entries also indexed by kind, namespace and name, so a resync finds the held copy without
   // building an identity string per object.
   const held = new Map<string, Map<string, Map<string, Entry>>>();
-  const heldParts = new Map<string, readonly [string, string, string]>();
+  const heldKey = (ref: Parsed['ref']) =>
+    [ref.kind, ref.kind === 'IngressClass' ? '' : ref.namespace, ref.name] as const;
 
   function setEntry(identity: string, entry: Entry): void {
     entries.set(identity, entry);
-    const { kind, namespace, name } = entry.parsed.ref;
-    const parts = [kind, kind === 'IngressClass' ? '' : namespace, name] as const;
-    heldParts.set(identity, parts);
-    const byNamespace = held.get(parts[0]) ?? new Map<string, Map<string, Entry>>();
-    held.set(parts[0], byNamespace);
-    const byName = byNamespace.get(parts[1]) ?? new Map<string, Entry>();
-    byNamespace.set(parts[1], byName);
-    byName.set(parts[2], entry);
+    const [kind, namespace, name] = heldKey(entry.parsed.ref);
+    let byNamespace = held.get(kind);
+    if (byNamespace === undefined) {
+      byNamespace = new Map();
+      held.set(kind, byNamespace);
+    }
+    let byName = byNamespace.get(namespace);
+    if (byName === undefined) {
+      byName = new Map();
+      byNamespace.set(namespace, byName);
+    }
+    byName.set(name, entry);
   }
 
   function deleteEntry(identity: string): void {
+    const entry = entries.get(identity);
+    if (entry === undefined) return;
     entries.delete(identity);
-    const parts = heldParts.get(identity);
-    heldParts.delete(identity);
-    if (parts !== undefined) held.get(parts[0])?.get(parts[1])?.delete(parts[2]);
+    const [kind, namespace, name] = heldKey(entry.parsed.ref);
+    held.get(kind)?.get(namespace)?.delete(name);
   }
 
   /** The entry held for an object's kind, namespace and name (read without parsing it), if any. */
@@ -512,6 +518,9 @@ export function createEngine(options: ResolvedOptions): Engine {
     apply(changes) {
       edsTouched.clear();
       const dirtyDeps = new Set<string>();
+      // Changed dependency keys matter only to cached results that looked them up; a fresh engine
+      // (translate(), or a translator's first batch) has none, so it skips collecting them.
+      const tracking = dependents.size > 0 || groupDependents.size > 0;
       const dirtyIngresses = new Set<string>();
       const dirtyRoots = new Set<string>();
       let classesChanged = false;
@@ -539,7 +548,7 @@ export function createEngine(options: ResolvedOptions): Engine {
         const after = parsed?.view;
         for (const view of [before, after]) {
           if (view === undefined) continue;
-          for (const dep of dependenciesOf(view)) dirtyDeps.add(dep);
+          if (tracking) for (const dep of dependenciesOf(view)) dirtyDeps.add(dep);
           if (view.kind === 'Ingress') dirtyIngresses.add(ingressId(view));
           if (view.kind === 'IngressClass') classesChanged = true;
           if (view.kind === 'HTTPProxy') dirtyRoots.add(proxyId(view));

@@ -102,7 +102,22 @@ export function clusterName(
   const slow = settings.slowStart;
   if (slow !== undefined)
     buf += goDuration(slow.window) + slow.aggression.toFixed(6) + String(slow.minWeightPercent);
-  return hashName(60, namespace, service, String(port), sha1(buf).slice(0, 10));
+  return hashName(60, namespace, service, String(port), settingsHash(buf));
+}
+
+/**
+ * The 10 hex of sha1 over a cluster's hashed settings. Few distinct settings strings exist (for an
+ * Ingress only the protocol), so the digests are memoised; the memo is bounded and only saves work.
+ */
+const settingsHashes = new Map<string, string>();
+function settingsHash(settings: string): string {
+  let hash = settingsHashes.get(settings);
+  if (hash === undefined) {
+    if (settingsHashes.size >= 4096) settingsHashes.clear();
+    hash = sha1(settings).slice(0, 10);
+    settingsHashes.set(settings, hash);
+  }
+  return hash;
 }
 
 /** A duration as Go's time.Duration.String() prints it: `0s`, `1.5s`, `500ms`, `3m0s`, `1h0m0s`. */

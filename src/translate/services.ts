@@ -61,6 +61,10 @@ export interface ServiceResolver {
   readonly endpointNeeds: ReadonlyMap<string, EndpointsNeed>;
 }
 
+const protocolAnnotations = (['h2', 'h2c', 'tls'] as const).map(
+  (protocol) => [protocol, `projectcontour.io/upstream-protocol.${protocol}`] as const,
+);
+
 function upstreamProtocol(service: ServiceView, port: ServicePortView): UpstreamProtocol {
   if (port.appProtocol !== undefined && port.appProtocol !== '') {
     switch (port.appProtocol) {
@@ -72,8 +76,9 @@ function upstreamProtocol(service: ServiceView, port: ServicePortView): Upstream
         return '';
     }
   }
-  for (const protocol of ['h2', 'h2c', 'tls'] as const) {
-    const list = service.meta.annotations.get(`projectcontour.io/upstream-protocol.${protocol}`);
+  if (service.meta.annotations.size === 0) return '';
+  for (const [protocol, annotation] of protocolAnnotations) {
+    const list = service.meta.annotations.get(annotation);
     if (list === undefined) continue;
     const entries = list.split(',').map((s) => s.trim());
     if ((port.name !== '' && entries.includes(port.name)) || entries.includes(String(port.port)))
@@ -91,6 +96,7 @@ const breakerAnnotations = [
 ] as const;
 
 function circuitBreakers(service: ServiceView, sink: DiagnosticSink): CircuitBreakers | undefined {
+  if (service.meta.annotations.size === 0) return undefined;
   const values = {
     maxConnections: 0,
     maxPendingRequests: 0,

@@ -1,4 +1,4 @@
-import type { DiagnosticSink } from '../../diagnostics.js';
+import type { DiagnosticSink, FieldPath } from '../../diagnostics.js';
 import { type Meta, parseMeta } from './meta.js';
 import {
   field,
@@ -50,21 +50,43 @@ export interface EndpointsView {
   readonly subsets: readonly EndpointsSubsetView[];
 }
 
-function parsePorts(r: Reader, value: unknown, path: (string | number)[]): EndpointPortView[] {
+function parsePorts(r: Reader, value: unknown, path: FieldPath): EndpointPortView[] {
   const ports: EndpointPortView[] = [];
   readArray(r, value, path).forEach((entry, i) => {
-    const p = [...path, i];
-    if (readRecord(r, entry, p) === undefined) return;
-    const name = readOptionalString(r, field(entry, 'name'), [...p, 'name'], 63);
-    const protocol = readOptionalString(r, field(entry, 'protocol'), [...p, 'protocol'], 16);
+    const at = (...rest: string[]) => [...path, i, ...rest];
+    if (readRecord(r, entry, () => at()) === undefined) return;
+    const name = readOptionalString(r, field(entry, 'name'), () => at('name'), 63);
+    const protocol = readOptionalString(r, field(entry, 'protocol'), () => at('protocol'), 16);
     if (name === 'invalid' || protocol === 'invalid') return;
     ports.push({
       name: name.value ?? '',
-      port: readInteger(r, field(entry, 'port'), [...p, 'port'], 1, 65535),
+      port: readInteger(r, field(entry, 'port'), () => at('port'), 1, 65535),
       protocol: protocol.value ?? 'TCP',
     });
   });
   return ports;
+}
+
+/** One endpoint, or undefined when it is not an object. Paths are built only to report a problem. */
+function parseSliceEndpoint(r: Reader, entry: unknown, i: number): SliceEndpointView | undefined {
+  if (readRecord(r, entry, () => ['endpoints', i]) === undefined) return undefined;
+  const addresses = readArray(r, field(entry, 'addresses'), () => ['endpoints', i, 'addresses']);
+  const conditions = readRecord(r, field(entry, 'conditions'), () => ['endpoints', i, 'conditions']);
+  const ready = readBoolean(r, field(conditions, 'ready'), () => ['endpoints', i, 'conditions', 'ready']);
+  const terminating = readBoolean(r, field(conditions, 'terminating'), () => [
+    'endpoints',
+    i,
+    'conditions',
+    'terminating',
+  ]);
+  return {
+    // Only the first address is used: Kubernetes documents the others as unused by consumers.
+    address: readString(r, addresses[0], () => ['endpoints', i, 'addresses', 0], 64),
+    ready: ready !== false,
+    terminating: terminating === true,
+    zone: readString(r, field(entry, 'zone'), () => ['endpoints', i, 'zone'], 253) ?? '',
+    index: i,
+  };
 }
 
 export function parseEndpointSlice(object: unknown, sink: DiagnosticSink): EndpointSliceView | undefined {
@@ -72,21 +94,11 @@ export function parseEndpointSlice(object: unknown, sink: DiagnosticSink): Endpo
   if (meta === undefined) return undefined;
   const r: Reader = { ref: meta.ref, sink };
   const endpoints: SliceEndpointView[] = [];
-  readArray(r, field(object, 'endpoints'), ['endpoints']).forEach((entry, i) => {
-    const path = ['endpoints', i];
-    if (readRecord(r, entry, path) === undefined) return;
-    const addresses = readArray(r, field(entry, 'addresses'), [...path, 'addresses']);
-    const conditions = readRecord(r, field(entry, 'conditions'), [...path, 'conditions']);
-    endpoints.push({
-      // Only the first address is used: Kubernetes documents the others as unused by consumers.
-      address: readString(r, addresses[0], [...path, 'addresses', 0], 64),
-      ready: readBoolean(r, field(conditions, 'ready'), [...path, 'conditions', 'ready']) !== false,
-      terminating:
-        readBoolean(r, field(conditions, 'terminating'), [...path, 'conditions', 'terminating']) === true,
-      zone: readString(r, field(entry, 'zone'), [...path, 'zone'], 253) ?? '',
-      index: i,
-    });
-  });
+  const list = readArray(r, field(object, 'endpoints'), endpointsPath);
+  for (let i = 0; i < list.length; i++) {
+    const endpoint = parseSliceEndpoint(r, list[i], i);
+    if (endpoint !== undefined) endpoints.push(endpoint);
+  }
   return {
     kind: 'EndpointSlice',
     meta,
@@ -94,14 +106,19 @@ export function parseEndpointSlice(object: unknown, sink: DiagnosticSink): Endpo
       readString(
         r,
         field(field(field(object, 'metadata'), 'labels'), 'kubernetes.io/service-name'),
-        ['metadata', 'labels', 'kubernetes.io/service-name'],
+        serviceNamePath,
         253,
       ) ?? '',
-    addressType: readString(r, field(object, 'addressType'), ['addressType'], 16) ?? '',
+    addressType: readString(r, field(object, 'addressType'), addressTypePath, 16) ?? '',
     endpoints,
-    ports: parsePorts(r, field(object, 'ports'), ['ports']),
+    ports: parsePorts(r, field(object, 'ports'), portsPath),
   };
 }
+
+const endpointsPath = ['endpoints'] as const;
+const serviceNamePath = ['metadata', 'labels', 'kubernetes.io/service-name'] as const;
+const addressTypePath = ['addressType'] as const;
+const portsPath = ['ports'] as const;
 
 export function parseEndpoints(object: unknown, sink: DiagnosticSink): EndpointsView | undefined {
   const meta = parseMeta('Endpoints', object, sink, true, { keepAnnotations: false });

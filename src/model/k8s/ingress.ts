@@ -66,21 +66,21 @@ function parseBackend(r: Reader, value: unknown, path: FieldPath): IngressBacken
     );
     return undefined;
   }
-  const service = readRecord(r, backend.service, [...path, 'service']);
-  const name = readString(r, field(service, 'name'), [...path, 'service', 'name'], 253);
+  const service = readRecord(r, backend.service, () => [...path, 'service']);
+  const name = readString(r, field(service, 'name'), () => [...path, 'service', 'name'], 253);
   if (service === undefined || name === undefined || name === '') {
     r.sink.report('InvalidBackend', r.ref, [...path, 'service'], 'backend.service.name is required');
     return undefined;
   }
-  const portPath = [...path, 'service', 'port'];
+  const portPath = () => [...path, 'service', 'port'];
   const port = readRecord(r, service.port, portPath);
-  const number = readInteger(r, field(port, 'number'), [...portPath, 'number'], 1, 65535);
-  const portName = readString(r, field(port, 'name'), [...portPath, 'name'], 63);
+  const number = readInteger(r, field(port, 'number'), () => [...portPath(), 'number'], 1, 65535);
+  const portName = readString(r, field(port, 'name'), () => [...portPath(), 'name'], 63);
   if (number !== undefined && number > 0)
     return { path, serviceName: name, port: { kind: 'number', number } };
   if (portName !== undefined && portName !== '')
     return { path, serviceName: name, port: { kind: 'name', name: portName } };
-  r.sink.report('InvalidBackend', r.ref, portPath, 'backend.service.port needs a number or a name');
+  r.sink.report('InvalidBackend', r.ref, portPath(), 'backend.service.port needs a number or a name');
   return undefined;
 }
 
@@ -88,16 +88,16 @@ export function parseIngress(object: unknown, sink: DiagnosticSink): IngressView
   const meta = parseMeta('Ingress', object, sink, true);
   if (meta === undefined) return undefined;
   const r: Reader = { ref: meta.ref, sink };
-  const spec = readRecord(r, field(object, 'spec'), ['spec']) ?? {};
+  const spec = readRecord(r, field(object, 'spec'), () => ['spec']) ?? {};
   const defaultBackend =
     spec.defaultBackend === undefined || spec.defaultBackend === null
       ? undefined
       : parseBackend(r, spec.defaultBackend, ['spec', 'defaultBackend']);
   const rules: IngressRuleView[] = [];
-  readArray(r, spec.rules, ['spec', 'rules']).forEach((rule, i) => {
+  readArray(r, spec.rules, () => ['spec', 'rules']).forEach((rule, i) => {
     const path: FieldPath = ['spec', 'rules', i];
     if (readRecord(r, rule, path) === undefined) return;
-    const host = readOptionalString(r, field(rule, 'host'), [...path, 'host'], 253);
+    const host = readOptionalString(r, field(rule, 'host'), () => [...path, 'host'], 253);
     if (host === 'invalid') {
       // A host that cannot be read must not widen the rule to every host.
       r.sink.report(
@@ -108,14 +108,14 @@ export function parseIngress(object: unknown, sink: DiagnosticSink): IngressView
       );
       return;
     }
-    const http = readRecord(r, field(rule, 'http'), [...path, 'http']);
+    const http = readRecord(r, field(rule, 'http'), () => [...path, 'http']);
     const paths: IngressPathView[] = [];
-    readArray(r, field(http, 'paths'), [...path, 'http', 'paths']).forEach((entry, j) => {
+    readArray(r, field(http, 'paths'), () => [...path, 'http', 'paths']).forEach((entry, j) => {
       const p: FieldPath = [...path, 'http', 'paths', j];
       if (readRecord(r, entry, p) === undefined) return;
       // An unreadable path or pathType must not fall back to "/" or ImplementationSpecific.
-      const value = readOptionalString(r, field(entry, 'path'), [...p, 'path'], 4096);
-      const pathType = readOptionalString(r, field(entry, 'pathType'), [...p, 'pathType'], 64);
+      const value = readOptionalString(r, field(entry, 'path'), () => [...p, 'path'], 4096);
+      const pathType = readOptionalString(r, field(entry, 'pathType'), () => [...p, 'pathType'], 64);
       if (value === 'invalid' || pathType === 'invalid') return;
       paths.push({
         path: p,
@@ -128,19 +128,24 @@ export function parseIngress(object: unknown, sink: DiagnosticSink): IngressView
     if (http !== undefined) rules.push({ path, host: host.value ?? '', paths });
   });
   const tls: IngressTlsView[] = [];
-  readArray(r, spec.tls, ['spec', 'tls']).forEach((entry, i) => {
+  readArray(r, spec.tls, () => ['spec', 'tls']).forEach((entry, i) => {
     const path: FieldPath = ['spec', 'tls', i];
     if (readRecord(r, entry, path) === undefined) return;
     const hosts: { host: string; path: FieldPath }[] = [];
-    readArray(r, field(entry, 'hosts'), [...path, 'hosts']).forEach((h, j) => {
-      const host = readString(r, h, [...path, 'hosts', j], 253);
+    readArray(r, field(entry, 'hosts'), () => [...path, 'hosts']).forEach((h, j) => {
+      const host = readString(r, h, () => [...path, 'hosts', j], 253);
       if (host !== undefined) hosts.push({ host, path: [...path, 'hosts', j] });
     });
-    const secretName = readString(r, field(entry, 'secretName'), [...path, 'secretName'], 317) ?? '';
+    const secretName = readString(r, field(entry, 'secretName'), () => [...path, 'secretName'], 317) ?? '';
     tls.push({ path, hosts, secretName });
   });
   // An unreadable class must not make the Ingress class-less (and so served by default).
-  const ingressClassName = readOptionalString(r, spec.ingressClassName, ['spec', 'ingressClassName'], 253);
+  const ingressClassName = readOptionalString(
+    r,
+    spec.ingressClassName,
+    () => ['spec', 'ingressClassName'],
+    253,
+  );
   if (ingressClassName === 'invalid') return undefined;
   return {
     kind: 'Ingress',

@@ -1,5 +1,5 @@
 import type { DiagnosticSink, ObjectRef } from '../../diagnostics.js';
-import { field, isRecord, type Reader, readString, readStringMap } from './read.js';
+import { checkStringMap, field, isRecord, type Reader, readString, readStringMap } from './read.js';
 
 /** The metadata every view carries. */
 export interface Meta {
@@ -45,15 +45,24 @@ export function parseMeta(
   namespaced: boolean,
   { keepAnnotations = true }: { readonly keepAnnotations?: boolean } = {},
 ): Meta | undefined {
-  const ref = roughRef(kind, object);
   const metadata = field(object, 'metadata');
   if (!isRecord(metadata)) {
-    sink.report('InvalidObject', ref, ['metadata'], 'metadata is missing or not an object');
+    sink.report(
+      'InvalidObject',
+      roughRef(kind, object),
+      ['metadata'],
+      'metadata is missing or not an object',
+    );
     return undefined;
   }
   const name = metadata.name;
   if (typeof name !== 'string' || !isObjectName(name)) {
-    sink.report('InvalidObject', ref, ['metadata', 'name'], 'metadata.name must be a DNS-1123 subdomain');
+    sink.report(
+      'InvalidObject',
+      roughRef(kind, object),
+      ['metadata', 'name'],
+      'metadata.name must be a DNS-1123 subdomain',
+    );
     return undefined;
   }
   let namespace = '';
@@ -62,7 +71,7 @@ export function parseMeta(
     if (typeof ns !== 'string' || !isNamespaceName(ns)) {
       sink.report(
         'InvalidObject',
-        ref,
+        roughRef(kind, object),
         ['metadata', 'namespace'],
         'metadata.namespace must be a DNS-1123 label',
       );
@@ -78,20 +87,30 @@ export function parseMeta(
       ? Number.isNaN(created.getTime())
         ? ''
         : created.toISOString()
-      : (readString(r, created, ['metadata', 'creationTimestamp'], 64) ?? '');
+      : (readString(r, created, creationTimestampPath, 64) ?? '');
   // Kubernetes allows 256 KiB of annotations (kubectl's last-applied-configuration can be large).
-  const annotations = readStringMap(r, metadata.annotations, ['metadata', 'annotations'], 256 * 1024);
-  // Labels are checked for their shape; the one label kube-xds reads (an EndpointSlice's Service) is
-  // read where it is used.
-  readStringMap(r, metadata.labels, ['metadata', 'labels'], 253);
+  // Annotations a kind never reads, and labels, are checked for their shape only; the one label
+  // kube-xds reads (an EndpointSlice's Service) is read where it is used.
+  let annotations = noAnnotations;
+  if (keepAnnotations) {
+    const read = readStringMap(r, metadata.annotations, annotationsPath, 256 * 1024);
+    if (read.size > 0) annotations = read;
+  } else {
+    checkStringMap(r, metadata.annotations, annotationsPath, 256 * 1024);
+  }
+  checkStringMap(r, metadata.labels, labelsPath, 253);
   return {
     ref: fullRef,
     namespace,
     name,
-    annotations: keepAnnotations && annotations.size > 0 ? annotations : noAnnotations,
+    annotations,
     creationTimestamp: normalizeTimestamp(creationTimestamp),
   };
 }
+
+const creationTimestampPath = ['metadata', 'creationTimestamp'] as const;
+const annotationsPath = ['metadata', 'annotations'] as const;
+const labelsPath = ['metadata', 'labels'] as const;
 
 /** Sorts after every real timestamp, so an object without one never wins an "oldest first" rule. */
 export const unknownTimestamp = '\uffff';

@@ -7,6 +7,15 @@ import type { DiagnosticSink, FieldPath, ObjectRef } from '../../diagnostics.js'
 /** Longest string kube-xds reads from an ordinary field; Secret data has its own limit. */
 export const maxFieldLength = 16 * 1024;
 
+/**
+ * Where a field sits: its path, or a function that builds it. Readers build the path only to report
+ * a problem, so hot loops (an EndpointSlice's endpoints) pass `() => [...]` and allocate nothing for
+ * well-formed input.
+ */
+export type At = FieldPath | (() => FieldPath);
+
+export const pathOf = (at: At): FieldPath => (typeof at === 'function' ? at() : at);
+
 export interface Reader {
   readonly ref: ObjectRef;
   readonly sink: DiagnosticSink;
@@ -26,35 +35,34 @@ export function field(value: unknown, key: string): unknown {
   return isRecord(value) && Object.hasOwn(value, key) ? value[key] : undefined;
 }
 
-const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function isWellFormed(text: string): boolean {
-  return !loneSurrogate.test(text);
+declare global {
+  interface String {
+    /** ES2024; in every Node version kube-xds supports (engines: >= 20.19). */
+    isWellFormed(): boolean;
+  }
 }
 
-export function readString(
-  r: Reader,
-  value: unknown,
-  path: FieldPath,
-  max = maxFieldLength,
-): string | undefined {
+/** Protobuf strings are UTF-8: an unpaired surrogate would reach Envoy as U+FFFD, not as given. */
+const isWellFormed = (text: string): boolean => text.isWellFormed();
+
+export function readString(r: Reader, value: unknown, path: At, max = maxFieldLength): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') {
-    r.sink.report('InvalidField', r.ref, path, `expected a string, got ${describe(value)}`);
+    r.sink.report('InvalidField', r.ref, pathOf(path), `expected a string, got ${describe(value)}`);
     return undefined;
   }
   if (value.length > max) {
     r.sink.report(
       'InvalidField',
       r.ref,
-      path,
+      pathOf(path),
       `string of ${value.length} characters exceeds the limit of ${max}`,
     );
     return undefined;
   }
   // Protobuf strings are UTF-8: an unpaired surrogate would reach Envoy as U+FFFD, not as given.
   if (!isWellFormed(value)) {
-    r.sink.report('InvalidField', r.ref, path, 'string contains an unpaired UTF-16 surrogate');
+    r.sink.report('InvalidField', r.ref, pathOf(path), 'string contains an unpaired UTF-16 surrogate');
     return undefined;
   }
   return value;
@@ -68,17 +76,17 @@ export function readString(
 export function readOptionalString(
   r: Reader,
   value: unknown,
-  path: FieldPath,
+  path: At,
   max = maxFieldLength,
 ): { readonly value: string | undefined } | 'invalid' {
   const text = readString(r, value, path, max);
   return text === undefined && value !== undefined && value !== null ? 'invalid' : { value: text };
 }
 
-export function readBoolean(r: Reader, value: unknown, path: FieldPath): boolean | undefined {
+export function readBoolean(r: Reader, value: unknown, path: At): boolean | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'boolean') {
-    r.sink.report('InvalidField', r.ref, path, `expected a boolean, got ${describe(value)}`);
+    r.sink.report('InvalidField', r.ref, pathOf(path), `expected a boolean, got ${describe(value)}`);
     return undefined;
   }
   return value;
@@ -88,41 +96,41 @@ export function readBoolean(r: Reader, value: unknown, path: FieldPath): boolean
 export function readInteger(
   r: Reader,
   value: unknown,
-  path: FieldPath,
+  path: At,
   min: number,
   max: number,
 ): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value)) {
-    r.sink.report('InvalidField', r.ref, path, `expected an integer, got ${describe(value)}`);
+    r.sink.report('InvalidField', r.ref, pathOf(path), `expected an integer, got ${describe(value)}`);
     return undefined;
   }
   if (value < min || value > max) {
-    r.sink.report('InvalidField', r.ref, path, `${value} is outside ${min}..${max}`);
+    r.sink.report('InvalidField', r.ref, pathOf(path), `${value} is outside ${min}..${max}`);
     return undefined;
   }
   return value;
 }
 
 /** Kubernetes IntOrString: a port number or a port name. */
-export function readIntOrString(r: Reader, value: unknown, path: FieldPath): number | string | undefined {
+export function readIntOrString(r: Reader, value: unknown, path: At): number | string | undefined {
   if (typeof value === 'number') return readInteger(r, value, path, 1, 65535);
   return readString(r, value, path, 253);
 }
 
-export function readArray(r: Reader, value: unknown, path: FieldPath): readonly unknown[] {
+export function readArray(r: Reader, value: unknown, path: At): readonly unknown[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) {
-    r.sink.report('InvalidField', r.ref, path, `expected an array, got ${describe(value)}`);
+    r.sink.report('InvalidField', r.ref, pathOf(path), `expected an array, got ${describe(value)}`);
     return [];
   }
   return value;
 }
 
-export function readRecord(r: Reader, value: unknown, path: FieldPath): Record<string, unknown> | undefined {
+export function readRecord(r: Reader, value: unknown, path: At): Record<string, unknown> | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isRecord(value)) {
-    r.sink.report('InvalidField', r.ref, path, `expected an object, got ${describe(value)}`);
+    r.sink.report('InvalidField', r.ref, pathOf(path), `expected an object, got ${describe(value)}`);
     return undefined;
   }
   return value;
@@ -132,15 +140,25 @@ export function readRecord(r: Reader, value: unknown, path: FieldPath): Record<s
 export function readStringMap(
   r: Reader,
   value: unknown,
-  path: FieldPath,
+  path: At,
   max = maxFieldLength,
 ): ReadonlyMap<string, string> {
   const out = new Map<string, string>();
   const record = readRecord(r, value, path);
   if (record === undefined) return out;
   for (const key of Object.keys(record).sort()) {
-    const text = readString(r, record[key], [...path, key], max);
+    const text = readString(r, record[key], () => [...pathOf(path), key], max);
     if (text !== undefined) out.set(key, text);
   }
   return out;
+}
+
+/** Checks a string-to-string map as readStringMap does, reporting the same problems, without keeping it. */
+export function checkStringMap(r: Reader, value: unknown, path: At, max = maxFieldLength): void {
+  const record = readRecord(r, value, path);
+  if (record === undefined) return;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    readString(r, record[key], () => [...pathOf(path), key], max);
+  }
 }

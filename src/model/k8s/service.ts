@@ -34,34 +34,37 @@ export function parseService(object: unknown, sink: DiagnosticSink): ServiceView
   const meta = parseMeta('Service', object, sink, true);
   if (meta === undefined) return undefined;
   const r: Reader = { ref: meta.ref, sink };
-  const spec = readRecord(r, field(object, 'spec'), ['spec']) ?? {};
+  const spec = readRecord(r, field(object, 'spec'), specPath) ?? {};
   const ports: ServicePortView[] = [];
-  readArray(r, spec.ports, ['spec', 'ports']).forEach((entry, i) => {
-    const path = ['spec', 'ports', i];
-    if (readRecord(r, entry, path) === undefined) return;
-    const port = readInteger(r, field(entry, 'port'), [...path, 'port'], 1, 65535);
+  readArray(r, spec.ports, portsPath).forEach((entry, i) => {
+    const at = (...rest: string[]) => ['spec', 'ports', i, ...rest];
+    if (readRecord(r, entry, () => at()) === undefined) return;
+    const port = readInteger(r, field(entry, 'port'), () => at('port'), 1, 65535);
     if (port === undefined) {
       if (field(entry, 'port') === undefined)
-        sink.report('InvalidField', meta.ref, [...path, 'port'], 'port is required; port skipped');
+        sink.report('InvalidField', meta.ref, at('port'), 'port is required; port skipped');
       return;
     }
     // An unreadable name or protocol must not fall back to "unnamed" or TCP.
-    const name = readOptionalString(r, field(entry, 'name'), [...path, 'name'], 63);
-    const protocol = readOptionalString(r, field(entry, 'protocol'), [...path, 'protocol'], 16);
+    const name = readOptionalString(r, field(entry, 'name'), () => at('name'), 63);
+    const protocol = readOptionalString(r, field(entry, 'protocol'), () => at('protocol'), 16);
     if (name === 'invalid' || protocol === 'invalid') return;
     ports.push({
       name: name.value ?? '',
       port,
-      targetPort: readIntOrString(r, field(entry, 'targetPort'), [...path, 'targetPort']),
+      targetPort: readIntOrString(r, field(entry, 'targetPort'), () => at('targetPort')),
       protocol: protocol.value ?? 'TCP',
-      appProtocol: readString(r, field(entry, 'appProtocol'), [...path, 'appProtocol'], 253),
+      appProtocol: readString(r, field(entry, 'appProtocol'), () => at('appProtocol'), 253),
     });
   });
   return {
     kind: 'Service',
     meta,
-    type: readString(r, spec.type, ['spec', 'type'], 64) ?? 'ClusterIP',
+    type: readString(r, spec.type, () => ['spec', 'type'], 64) ?? 'ClusterIP',
     ports,
-    externalName: readString(r, spec.externalName, ['spec', 'externalName'], 253),
+    externalName: readString(r, spec.externalName, () => ['spec', 'externalName'], 253),
   };
 }
+
+const specPath = ['spec'] as const;
+const portsPath = ['spec', 'ports'] as const;
