@@ -2,3 +2,22 @@
 export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * Sorts in place like `Array.prototype.sort` (stable), but sorts short arrays by insertion:
+ * the built-in sort allocates a work area on every call, which adds up over tens of thousands of
+ * short lists (a ClusterLoadAssignment's endpoints per zone).
+ */
+export function sortInPlace<T>(list: T[], compare: (a: T, b: T) => number): T[] {
+  if (list.length > 16) return list.sort(compare);
+  for (let i = 1; i < list.length; i++) {
+    const item = list[i] as T;
+    let j = i - 1;
+    while (j >= 0 && compare(list[j] as T, item) > 0) {
+      list[j + 1] = list[j] as T;
+      j--;
+    }
+    list[j + 1] = item;
+  }
+  return list;
+}

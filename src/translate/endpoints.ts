@@ -4,7 +4,7 @@
  * non-terminating endpoints serve; ports match by name; zones become localities; duplicates go.
  */
 
-import { compareText } from '../compare.js';
+import { compareText, sortInPlace } from '../compare.js';
 import type { DiagnosticSink } from '../diagnostics.js';
 import type { Endpoint, EndpointGroup, Locality } from '../model/ir.js';
 import type { EndpointPortView } from '../model/k8s/endpoint-slice.js';
@@ -85,9 +85,9 @@ export function buildEndpointGroup(lookup: Lookup, need: EndpointsNeed, sink: Di
     }
   }
 
-  const localities: Locality[] = [...byZone.keys()].sort(compareText).map((zone) => ({
+  const localities: Locality[] = sortInPlace([...byZone.keys()], compareText).map((zone) => ({
     zone,
-    endpoints: (byZone.get(zone) ?? []).sort(compareEndpoints),
+    endpoints: sortInPlace(byZone.get(zone) ?? [], compareEndpoints),
   }));
   return { name: need.name, localities };
 }

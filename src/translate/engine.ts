@@ -32,6 +32,7 @@ import {
   type Parsed,
   parseObject,
   type Report,
+  type View,
 } from '../model/snapshot.js';
 import type { ResolvedOptions } from '../options.js';
 import { buildEndpointGroup } from './endpoints.js';
@@ -459,6 +460,233 @@ export function createEngine(options: ResolvedOptions): Engine {
     );
   }
 
+  /** What one batch of changes touched. */
+  interface Batch {
+    /** Dependency keys whose lookups may now answer differently. */
+    readonly deps: Set<string>;
+    /** Ingresses (`ns/name`) and root HTTPProxies (`ns/name`) to evaluate again. */
+    readonly ingresses: Set<string>;
+    readonly roots: Set<string>;
+    classesChanged: boolean;
+  }
+
+  /** Step 1: objects → views → index, noting what each change touches. */
+  function ingest(changes: Iterable<ObjectChange>): Batch {
+    const batch: Batch = { deps: new Set(), ingresses: new Set(), roots: new Set(), classesChanged: false };
+    // Changed dependency keys matter only to cached results that looked them up; a fresh engine
+    // (translate(), or a translator's first batch) has none, so it skips collecting them.
+    const tracking = dependents.size > 0 || groupDependents.size > 0;
+    const touch = (view: View) => {
+      if (tracking) for (const dep of dependenciesOf(view)) batch.deps.add(dep);
+      if (view.kind === 'Ingress') batch.ingresses.add(ingressId(view));
+      else if (view.kind === 'IngressClass') batch.classesChanged = true;
+      else if (view.kind === 'HTTPProxy') batch.roots.add(proxyId(view));
+    };
+    for (const change of changes) {
+      let identity: string;
+      let parsed: Parsed | undefined;
+      if (change.type === 'upsert') {
+        // An informer resync re-delivers every object: skip unchanged ones before parsing them.
+        const held = heldObject(change.object);
+        if (held !== undefined && unchanged(held.object, change.object)) continue;
+        parsed = parseObject(change.object);
+        if (parsed === undefined) continue;
+        identity = parsed.identity;
+        const previous = entries.get(identity);
+        if (previous !== undefined && unchanged(previous.object, change.object)) continue;
+      } else {
+        identity = identityOf(change.kind, change.namespace ?? '', change.name);
+        if (!entries.has(identity))
+          identity = identityOf(change.kind, change.namespace ?? 'default', change.name);
+        if (!entries.has(identity)) continue;
+      }
+      const before = entries.get(identity)?.parsed.view;
+      const after = parsed?.view;
+      if (before !== undefined) {
+        touch(before);
+        index.remove(before);
+      }
+      if (after !== undefined) {
+        touch(after);
+        index.add(after);
+      }
+      if (change.type === 'upsert' && parsed !== undefined)
+        setEntry(identity, { object: change.object, parsed });
+      else deleteEntry(identity);
+    }
+    return batch;
+  }
+
+  /** IngressClasses changed: which Ingresses are served may have changed for all of them. */
+  function reclassify(batch: Batch): void {
+    classReports = [];
+    const classes = [...index.ingressClasses.values()].sort((a, b) => compareText(a.meta.name, b.meta.name));
+    served = ingressClassFilter(classes, options, classSink);
+    for (const id of index.ingresses.keys()) batch.ingresses.add(id);
+    for (const id of claims.keys()) batch.ingresses.add(id);
+  }
+
+  /** Step 2: evaluates the dirty Ingresses and roots again, noting the hosts and clusters they touch. */
+  function reevaluate(batch: Batch, dirtyHosts: Set<string>, dirtyClusters: Set<string>): void {
+    for (const id of batch.ingresses) {
+      const old = dropClaims(id);
+      if (old !== undefined) {
+        for (const host of old.hosts) dirtyHosts.add(host);
+        for (const name of old.claims.clusters.keys()) dirtyClusters.add(name);
+      }
+      const view = index.ingresses.get(id);
+      if (view === undefined) continue;
+      const fresh = evaluate(view);
+      for (const host of fresh.hosts) dirtyHosts.add(host);
+      for (const name of fresh.claims.clusters.keys()) dirtyClusters.add(name);
+    }
+    for (const id of batch.roots) {
+      const old = dropProxy(id);
+      if (old !== undefined) {
+        if (old.claims.fqdn !== undefined) dirtyHosts.add(old.claims.fqdn);
+        for (const name of old.claims.clusters.keys()) dirtyClusters.add(name);
+      }
+      const [namespace = '', name = ''] = id.split('/');
+      const view = index.proxy(namespace, name);
+      if (view === undefined || view.virtualhost === undefined || !proxyServed(view, options)) continue;
+      const fresh = evaluateRoot(view);
+      if (fresh.claims.fqdn !== undefined) dirtyHosts.add(fresh.claims.fqdn);
+      for (const cluster of fresh.claims.clusters.keys()) dirtyClusters.add(cluster);
+    }
+  }
+
+  /**
+   * Step 3: merges each touched host again, oldest Ingress first, the HTTPProxy last. Returns the
+   * hosts whose virtual hosts changed; adds the clusters and secrets they used or use to the sets.
+   */
+  function mergeHosts(
+    dirtyHosts: ReadonlySet<string>,
+    dirtyClusters: Set<string>,
+    changedSecrets: Set<string>,
+  ): Set<string> {
+    const changedHosts = new Set<string>();
+    for (const fqdn of dirtyHosts) {
+      const keys = [...(hostClaimants.get(fqdn) ?? [])];
+      const claimants = keys
+        .map((id) => claims.get(id)?.claims)
+        .filter((c): c is IngressClaims => c !== undefined)
+        .sort((a, b) => compareAge(a.ingress.meta, b.ingress.meta));
+      const proxyKeyHere = keys.find(isProxyKey);
+      const proxy =
+        proxyKeyHere === undefined ? undefined : proxyClaims.get(proxyIdOfKey(proxyKeyHere))?.claims;
+      const before = hosts.get(fqdn);
+      const merged =
+        claimants.length === 0 && proxy === undefined ? undefined : mergeHost(fqdn, claimants, proxy);
+      const next: HostState | undefined =
+        merged === undefined
+          ? undefined
+          : {
+              // Keep the previous objects when nothing changed, so later stages see identical inputs.
+              http:
+                before?.http !== undefined && jsonEqual(before.http, merged.http) ? before.http : merged.http,
+              https:
+                before?.https !== undefined && jsonEqual(before.https, merged.https)
+                  ? before.https
+                  : merged.https,
+              reports: merged.reports,
+            };
+      if (next === undefined) hosts.delete(fqdn);
+      else hosts.set(fqdn, next);
+      if (before?.http === next?.http && before?.https === next?.https) continue;
+      changedHosts.add(fqdn);
+      for (const vhost of [before?.http, before?.https]) {
+        for (const name of vhostClusters(vhost)) {
+          refCount(clusterRefs, name, -1);
+          dirtyClusters.add(name);
+        }
+      }
+      for (const vhost of [next?.http, next?.https]) {
+        for (const name of vhostClusters(vhost)) {
+          refCount(clusterRefs, name, 1);
+          dirtyClusters.add(name);
+        }
+      }
+      for (const name of vhostSecrets(before?.https)) {
+        refCount(secretRefs, name, -1);
+        changedSecrets.add(name);
+      }
+      for (const name of vhostSecrets(next?.https)) {
+        refCount(secretRefs, name, 1);
+        changedSecrets.add(name);
+      }
+      if (next?.http === undefined) http.delete(fqdn);
+      else http.set(fqdn, next.http);
+      if (next?.https === undefined) https.delete(fqdn);
+      else https.set(fqdn, next.https);
+    }
+    return changedHosts;
+  }
+
+  /** The TLS secrets the virtual hosts use, defined by the objects that ask for them. */
+  function settleSecrets(batch: Batch, changedHosts: ReadonlySet<string>, changedSecrets: Set<string>): void {
+    const defineSecret = (secret: TlsSecret) => {
+      const current = secrets.get(secret.name);
+      if (current === undefined || !jsonEqual(current, secret)) {
+        secrets.set(secret.name, secret);
+        changedSecrets.add(secret.name);
+      }
+    };
+    // A Secret's key can change without its name (which hashes the certificate only).
+    for (const key of [...batch.ingresses, ...[...batch.roots].map(proxyKey)]) {
+      for (const secret of secretsOf(key)) if (secretRefs.has(secret.name)) defineSecret(secret);
+    }
+    // A host may now use a secret that only objects not re-evaluated define.
+    for (const fqdn of changedHosts) {
+      for (const secretName of vhostSecrets(https.get(fqdn))) {
+        if (secrets.has(secretName)) continue;
+        for (const key of hostClaimants.get(fqdn) ?? []) {
+          const secret = secretsOf(key).find((t) => t.name === secretName);
+          if (secret !== undefined) {
+            defineSecret(secret);
+            break;
+          }
+        }
+      }
+    }
+    for (const name of changedSecrets) if (!secretRefs.has(name)) secrets.delete(name);
+  }
+
+  /**
+   * Step 4: endpoint groups, only those whose EDS name gained or lost its last cluster, or whose
+   * inputs changed. Returns the EDS names whose group changed.
+   */
+  function settleEndpoints(dirtyDeps: ReadonlySet<string>): Set<string> {
+    const changedEndpoints = new Set<string>();
+    const dirtyGroups = new Set<string>();
+    for (const dep of dirtyDeps) for (const name of groupDependents.get(dep) ?? []) dirtyGroups.add(name);
+    for (const name of new Set([...edsTouched, ...dirtyGroups])) {
+      if (!edsRefs.has(name)) {
+        const old = groups.get(name);
+        groups.delete(name);
+        needs.delete(name);
+        for (const dep of old?.deps ?? []) removeFromSetMap(groupDependents, dep, name);
+        if (endpoints.delete(name)) changedEndpoints.add(name);
+        continue;
+      }
+      const need = needs.get(name);
+      if (need === undefined) continue;
+      const old = groups.get(name);
+      if (old !== undefined && !dirtyGroups.has(name)) continue;
+      const deps = new Set<string>();
+      const reports: Report[] = [];
+      const group = buildEndpointGroup(trackingLookup(index, deps), need, {
+        report: (...args) => void reports.push(args),
+      });
+      for (const dep of old?.deps ?? []) removeFromSetMap(groupDependents, dep, name);
+      for (const dep of deps) addToSetMap(groupDependents, dep, name);
+      const kept = old !== undefined && jsonEqual(old.group, group) ? old.group : group;
+      groups.set(name, { group: kept, deps, reports });
+      if (endpoints.get(name) !== kept) changedEndpoints.add(name);
+      endpoints.set(name, kept);
+    }
+    return changedEndpoints;
+  }
+
   return {
     state: { http, https, clusters, endpoints, secrets },
 
@@ -517,208 +745,29 @@ export function createEngine(options: ResolvedOptions): Engine {
 
     apply(changes) {
       edsTouched.clear();
-      const dirtyDeps = new Set<string>();
-      // Changed dependency keys matter only to cached results that looked them up; a fresh engine
-      // (translate(), or a translator's first batch) has none, so it skips collecting them.
-      const tracking = dependents.size > 0 || groupDependents.size > 0;
-      const dirtyIngresses = new Set<string>();
-      const dirtyRoots = new Set<string>();
-      let classesChanged = false;
-
-      // 1. Objects → views → index, noting what each change touches.
-      for (const change of changes) {
-        let identity: string;
-        let parsed: Parsed | undefined;
-        if (change.type === 'upsert') {
-          // An informer resync re-delivers every object: skip unchanged ones before parsing them.
-          const held = heldObject(change.object);
-          if (held !== undefined && unchanged(held.object, change.object)) continue;
-          parsed = parseObject(change.object);
-          if (parsed === undefined) continue;
-          identity = parsed.identity;
-          const previous = entries.get(identity);
-          if (previous !== undefined && unchanged(previous.object, change.object)) continue;
-        } else {
-          identity = identityOf(change.kind, change.namespace ?? '', change.name);
-          if (!entries.has(identity))
-            identity = identityOf(change.kind, change.namespace ?? 'default', change.name);
-          if (!entries.has(identity)) continue;
-        }
-        const before = entries.get(identity)?.parsed.view;
-        const after = parsed?.view;
-        for (const view of [before, after]) {
-          if (view === undefined) continue;
-          if (tracking) for (const dep of dependenciesOf(view)) dirtyDeps.add(dep);
-          if (view.kind === 'Ingress') dirtyIngresses.add(ingressId(view));
-          if (view.kind === 'IngressClass') classesChanged = true;
-          if (view.kind === 'HTTPProxy') dirtyRoots.add(proxyId(view));
-        }
-        if (before !== undefined) index.remove(before);
-        if (after !== undefined) index.add(after);
-        if (change.type === 'upsert' && parsed !== undefined)
-          setEntry(identity, { object: change.object, parsed });
-        else deleteEntry(identity);
-      }
-
-      // 2. Which Ingresses to evaluate again.
-      if (classesChanged) {
-        classReports = [];
-        const classes = [...index.ingressClasses.values()].sort((a, b) =>
-          compareText(a.meta.name, b.meta.name),
-        );
-        served = ingressClassFilter(classes, options, classSink);
-        for (const id of index.ingresses.keys()) dirtyIngresses.add(id);
-        for (const id of claims.keys()) dirtyIngresses.add(id);
-      }
-      for (const dep of dirtyDeps) {
+      const batch = ingest(changes);
+      if (batch.classesChanged) reclassify(batch);
+      for (const dep of batch.deps) {
         for (const key of dependents.get(dep) ?? []) {
-          if (isProxyKey(key)) dirtyRoots.add(proxyIdOfKey(key));
-          else dirtyIngresses.add(key);
+          if (isProxyKey(key)) batch.roots.add(proxyIdOfKey(key));
+          else batch.ingresses.add(key);
         }
       }
-
       const dirtyHosts = new Set<string>();
       const dirtyClusters = new Set<string>();
-      for (const id of dirtyIngresses) {
-        const old = dropClaims(id);
-        for (const host of old?.hosts ?? []) dirtyHosts.add(host);
-        for (const name of old?.claims.clusters.keys() ?? []) dirtyClusters.add(name);
-        const view = index.ingresses.get(id);
-        if (view === undefined) continue;
-        const fresh = evaluate(view);
-        for (const host of fresh.hosts) dirtyHosts.add(host);
-        for (const name of fresh.claims.clusters.keys()) dirtyClusters.add(name);
-      }
-
-      for (const id of dirtyRoots) {
-        const old = dropProxy(id);
-        if (old?.claims.fqdn !== undefined) dirtyHosts.add(old.claims.fqdn);
-        for (const name of old?.claims.clusters.keys() ?? []) dirtyClusters.add(name);
-        const [namespace = '', name = ''] = id.split('/');
-        const view = index.proxy(namespace, name);
-        if (view === undefined || view.virtualhost === undefined || !proxyServed(view, options)) continue;
-        const fresh = evaluateRoot(view);
-        if (fresh.claims.fqdn !== undefined) dirtyHosts.add(fresh.claims.fqdn);
-        for (const cluster of fresh.claims.clusters.keys()) dirtyClusters.add(cluster);
-      }
-
-      // 3. Merge each touched host again, oldest Ingress first, the HTTPProxy last.
-      const changedHosts = new Set<string>();
-      const changedClusters = new Set<string>();
+      reevaluate(batch, dirtyHosts, dirtyClusters);
       const changedSecrets = new Set<string>();
-      for (const fqdn of dirtyHosts) {
-        const keys = [...(hostClaimants.get(fqdn) ?? [])];
-        const claimants = keys
-          .map((id) => claims.get(id)?.claims)
-          .filter((c): c is IngressClaims => c !== undefined)
-          .sort((a, b) => compareAge(a.ingress.meta, b.ingress.meta));
-        const proxyKeyHere = keys.find(isProxyKey);
-        const proxy =
-          proxyKeyHere === undefined ? undefined : proxyClaims.get(proxyIdOfKey(proxyKeyHere))?.claims;
-        const before = hosts.get(fqdn);
-        const merged =
-          claimants.length === 0 && proxy === undefined ? undefined : mergeHost(fqdn, claimants, proxy);
-        const next: HostState | undefined =
-          merged === undefined
-            ? undefined
-            : {
-                // Keep the previous objects when nothing changed, so later stages see identical inputs.
-                http:
-                  before?.http !== undefined && jsonEqual(before.http, merged.http)
-                    ? before.http
-                    : merged.http,
-                https:
-                  before?.https !== undefined && jsonEqual(before.https, merged.https)
-                    ? before.https
-                    : merged.https,
-                reports: merged.reports,
-              };
-        if (next === undefined) hosts.delete(fqdn);
-        else hosts.set(fqdn, next);
-        if (before?.http === next?.http && before?.https === next?.https) continue;
-        changedHosts.add(fqdn);
-        for (const name of vhostClusters(before?.http)) refCount(clusterRefs, name, -1);
-        for (const name of vhostClusters(before?.https)) refCount(clusterRefs, name, -1);
-        for (const name of vhostClusters(next?.http)) refCount(clusterRefs, name, 1);
-        for (const name of vhostClusters(next?.https)) refCount(clusterRefs, name, 1);
-        for (const name of vhostSecrets(before?.https)) refCount(secretRefs, name, -1);
-        for (const name of vhostSecrets(next?.https)) refCount(secretRefs, name, 1);
-        if (next?.http === undefined) http.delete(fqdn);
-        else http.set(fqdn, next.http);
-        if (next?.https === undefined) https.delete(fqdn);
-        else https.set(fqdn, next.https);
-        for (const vhost of [before?.http, before?.https, next?.http, next?.https]) {
-          for (const name of vhostClusters(vhost)) changedClusters.add(name);
-        }
-        for (const name of [...vhostSecrets(before?.https), ...vhostSecrets(next?.https)])
-          changedSecrets.add(name);
-      }
-      // Definitions of what the virtual hosts use: clusters (with their EDS needs) and TLS secrets.
-      for (const name of changedClusters) dirtyClusters.add(name);
-      changedClusters.clear();
+      const changedHosts = mergeHosts(dirtyHosts, dirtyClusters, changedSecrets);
+      const changedClusters = new Set<string>();
       for (const name of dirtyClusters) if (settleCluster(name)) changedClusters.add(name);
-      const defineSecret = (secret: TlsSecret) => {
-        const current = secrets.get(secret.name);
-        if (current === undefined || !jsonEqual(current, secret)) {
-          secrets.set(secret.name, secret);
-          changedSecrets.add(secret.name);
-        }
-      };
-      // A Secret's key can change without its name (which hashes the certificate only).
-      for (const key of [...dirtyIngresses, ...[...dirtyRoots].map(proxyKey)]) {
-        for (const secret of secretsOf(key)) if (secretRefs.has(secret.name)) defineSecret(secret);
-      }
-      // A host may now use a secret that only objects not re-evaluated define.
-      for (const fqdn of changedHosts) {
-        for (const secretName of vhostSecrets(https.get(fqdn))) {
-          if (secrets.has(secretName)) continue;
-          for (const key of hostClaimants.get(fqdn) ?? []) {
-            const secret = secretsOf(key).find((t) => t.name === secretName);
-            if (secret !== undefined) {
-              defineSecret(secret);
-              break;
-            }
-          }
-        }
-      }
-      for (const name of changedSecrets) if (!secretRefs.has(name)) secrets.delete(name);
-
-      // 4. Endpoint groups: only those whose EDS name gained or lost its last cluster, or whose inputs changed.
-      const changedEndpoints = new Set<string>();
-      const dirtyGroups = new Set<string>();
-      for (const dep of dirtyDeps) for (const name of groupDependents.get(dep) ?? []) dirtyGroups.add(name);
-      for (const name of new Set([...edsTouched, ...dirtyGroups])) {
-        if (!edsRefs.has(name)) {
-          const old = groups.get(name);
-          groups.delete(name);
-          needs.delete(name);
-          for (const dep of old?.deps ?? []) removeFromSetMap(groupDependents, dep, name);
-          if (endpoints.delete(name)) changedEndpoints.add(name);
-          continue;
-        }
-        const need = needs.get(name);
-        if (need === undefined) continue;
-        const old = groups.get(name);
-        if (old !== undefined && !dirtyGroups.has(name)) continue;
-        const deps = new Set<string>();
-        const reports: Report[] = [];
-        const group = buildEndpointGroup(trackingLookup(index, deps), need, {
-          report: (...args) => void reports.push(args),
-        });
-        for (const dep of old?.deps ?? []) removeFromSetMap(groupDependents, dep, name);
-        for (const dep of deps) addToSetMap(groupDependents, dep, name);
-        const kept = old !== undefined && jsonEqual(old.group, group) ? old.group : group;
-        groups.set(name, { group: kept, deps, reports });
-        if (endpoints.get(name) !== kept) changedEndpoints.add(name);
-        endpoints.set(name, kept);
-      }
-
+      settleSecrets(batch, changedHosts, changedSecrets);
+      const changedEndpoints = settleEndpoints(batch.deps);
       const any =
         changedHosts.size > 0 ||
         changedClusters.size > 0 ||
         changedEndpoints.size > 0 ||
         changedSecrets.size > 0 ||
-        classesChanged;
+        batch.classesChanged;
       return {
         hosts: changedHosts,
         clusters: changedClusters,

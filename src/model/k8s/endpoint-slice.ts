@@ -2,6 +2,8 @@ import type { DiagnosticSink, FieldPath } from '../../diagnostics.js';
 import { type Meta, parseMeta } from './meta.js';
 import {
   field,
+  isPlainString,
+  isRecord,
   type Reader,
   readArray,
   readBoolean,
@@ -67,24 +69,37 @@ function parsePorts(r: Reader, value: unknown, path: FieldPath): EndpointPortVie
   return ports;
 }
 
-/** One endpoint, or undefined when it is not an object. Paths are built only to report a problem. */
+/**
+ * One endpoint, or undefined when it is not an object. A slice can hold a thousand endpoints, so
+ * each field is tested first and handed to its reader (which reports with the path) only when it is
+ * not what the API server writes.
+ */
 function parseSliceEndpoint(r: Reader, entry: unknown, i: number): SliceEndpointView | undefined {
-  if (readRecord(r, entry, () => ['endpoints', i]) === undefined) return undefined;
-  const addresses = readArray(r, field(entry, 'addresses'), () => ['endpoints', i, 'addresses']);
-  const conditions = readRecord(r, field(entry, 'conditions'), () => ['endpoints', i, 'conditions']);
-  const ready = readBoolean(r, field(conditions, 'ready'), () => ['endpoints', i, 'conditions', 'ready']);
-  const terminating = readBoolean(r, field(conditions, 'terminating'), () => [
-    'endpoints',
-    i,
-    'conditions',
-    'terminating',
-  ]);
+  if (!isRecord(entry)) {
+    readRecord(r, entry, ['endpoints', i]);
+    return undefined;
+  }
+  let addresses = field(entry, 'addresses');
+  if (!Array.isArray(addresses)) addresses = readArray(r, addresses, ['endpoints', i, 'addresses']);
+  let conditions = field(entry, 'conditions');
+  if (conditions !== undefined && !isRecord(conditions))
+    conditions = readRecord(r, conditions, ['endpoints', i, 'conditions']);
+  let ready = field(conditions, 'ready');
+  if (ready !== undefined && typeof ready !== 'boolean')
+    ready = readBoolean(r, ready, ['endpoints', i, 'conditions', 'ready']);
+  let terminating = field(conditions, 'terminating');
+  if (terminating !== undefined && typeof terminating !== 'boolean')
+    terminating = readBoolean(r, terminating, ['endpoints', i, 'conditions', 'terminating']);
+  // Only the first address is used: Kubernetes documents the others as unused by consumers.
+  const address = (addresses as readonly unknown[])[0];
+  const zone = field(entry, 'zone');
   return {
-    // Only the first address is used: Kubernetes documents the others as unused by consumers.
-    address: readString(r, addresses[0], () => ['endpoints', i, 'addresses', 0], 64),
+    address: isPlainString(address, 64)
+      ? address
+      : readString(r, address, ['endpoints', i, 'addresses', 0], 64),
     ready: ready !== false,
     terminating: terminating === true,
-    zone: readString(r, field(entry, 'zone'), () => ['endpoints', i, 'zone'], 253) ?? '',
+    zone: isPlainString(zone, 253) ? zone : (readString(r, zone, ['endpoints', i, 'zone'], 253) ?? ''),
     index: i,
   };
 }

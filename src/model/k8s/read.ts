@@ -45,7 +45,16 @@ declare global {
 /** Protobuf strings are UTF-8: an unpaired surrogate would reach Envoy as U+FFFD, not as given. */
 const isWellFormed = (text: string): boolean => text.isWellFormed();
 
+/**
+ * Whether readString would accept the value as it is. Hot loops test this first and call the reader
+ * (with a path) only for values it would report or drop, so well-formed input costs no path.
+ */
+export function isPlainString(value: unknown, max = maxFieldLength): value is string {
+  return typeof value === 'string' && value.length <= max && isWellFormed(value);
+}
+
 export function readString(r: Reader, value: unknown, path: At, max = maxFieldLength): string | undefined {
+  if (isPlainString(value, max)) return value;
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') {
     r.sink.report('InvalidField', r.ref, pathOf(path), `expected a string, got ${describe(value)}`);
@@ -158,7 +167,7 @@ export function checkStringMap(r: Reader, value: unknown, path: At, max = maxFie
   const record = readRecord(r, value, path);
   if (record === undefined) return;
   for (const key in record) {
-    if (!Object.hasOwn(record, key)) continue;
+    if (!Object.hasOwn(record, key) || isPlainString(record[key], max)) continue;
     readString(r, record[key], () => [...pathOf(path), key], max);
   }
 }
