@@ -13,6 +13,7 @@ import {
   resourceName,
   type XdsResources,
 } from './resources.js';
+import { encodeMessage, type MessageCodec } from './translate/xds/any.js';
 
 /** One resource of the given kind: `Cluster` for `'clusters'`, and so on. */
 export type ResourceOf<K extends ResourceKind> = XdsResources[K][number];
@@ -87,9 +88,7 @@ const upsertOrder: readonly ResourceKind[] = ['secrets', 'clusters', 'endpoints'
 const removeOrder: readonly ResourceKind[] = ['listeners', 'routes', 'clusters', 'endpoints', 'secrets'];
 
 /** The part of a generated codec a version needs. */
-interface Encoder<T> {
-  encode(message: T): { finish(): Uint8Array };
-}
+type Encoder<T> = Pick<MessageCodec<T>, 'encode'>;
 
 /**
  * The canonical binary encoding of a resource: the proto encoding, in which every map's entries
@@ -109,7 +108,7 @@ interface Encoder<T> {
  * ```
  */
 export function canonicalBytes<K extends ResourceKind>(kind: K, resource: ResourceOf<K>): Uint8Array {
-  return (resourceCodecs[kind] as Encoder<ResourceOf<K>>).encode(resource).finish();
+  return encodeMessage(resourceCodecs[kind] as Encoder<ResourceOf<K>>, resource);
 }
 
 /** A version: the first 32 hex digits of the SHA-256 of the concatenated parts. */

@@ -38,6 +38,7 @@ import {
   httpsRouteConfigName,
 } from './translate/names.js';
 import { type ObjectStatus, objectStatus, sortStatuses } from './translate/status.js';
+import { encodeMessage } from './translate/xds/any.js';
 import { buildCluster } from './translate/xds/cluster.js';
 import { buildClusterLoadAssignment } from './translate/xds/endpoint.js';
 import { usesCookieRewrites } from './translate/xds/filters.js';
@@ -120,9 +121,13 @@ export function createTranslator(options?: TranslateOptions): Translator {
   return createTranslatorWith(resolveOptions(options));
 }
 
-/** The translator for already-resolved options; translate() passes `eagerDiff: false` as it never reads diffs. */
-export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = true } = {}): Translator {
-  const engine = createEngine(options);
+/**
+ * The translator for already-resolved options. translate() passes `oneShot: true`: it applies one
+ * batch and never reads the diff, so neither the diff nor the engine's dependency graph is kept.
+ */
+export function createTranslatorWith(options: ResolvedOptions, { oneShot = false } = {}): Translator {
+  const eagerDiff = !oneShot;
+  const engine = createEngine(options, { incremental: !oneShot });
   const store: Store = {
     listeners: new Map(),
     routes: new Map(),
@@ -176,7 +181,7 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
   function encodedVirtualHost(vhost: VirtualHost): Uint8Array {
     let bytes = encodedVirtualHosts.get(vhost);
     if (bytes === undefined) {
-      bytes = VirtualHost.encode(vhost).finish();
+      bytes = encodeMessage(VirtualHost, vhost);
       encodedVirtualHosts.set(vhost, bytes);
     }
     return bytes;
@@ -194,12 +199,12 @@ export function createTranslatorWith(options: ResolvedOptions, { eagerDiff = tru
     if (kind === 'routes') {
       const config = resource as RouteConfiguration;
       const { name, virtualHosts, ...rest } = config;
-      const parts: Uint8Array[] = [resourceCodecs.routes.encode({ name }).finish()];
+      const parts: Uint8Array[] = [encodeMessage(resourceCodecs.routes, { name })];
       for (const vhost of virtualHosts ?? []) {
         const bytes = encodedVirtualHost(vhost);
         parts.push(Uint8Array.from([0x12, ...varint(bytes.length)]), bytes);
       }
-      parts.push(resourceCodecs.routes.encode(rest).finish());
+      parts.push(encodeMessage(resourceCodecs.routes, rest));
       version = hashParts(parts);
     } else {
       version = resourceVersion(kind, resource);

@@ -187,7 +187,15 @@ interface GroupState {
   readonly reports: readonly Report[];
 }
 
-export function createEngine(options: ResolvedOptions): Engine {
+export interface EngineMode {
+  /**
+   * False for an engine that applies exactly one batch (translate()): it keeps no dependency graph
+   * and no resync index, which only serve later batches. A second apply() throws.
+   */
+  readonly incremental?: boolean;
+}
+
+export function createEngine(options: ResolvedOptions, { incremental = true }: EngineMode = {}): Engine {
   const index = createObjectIndex();
   const entries = new Map<string, Entry>();
   const secretChecks: SecretCheckCache = new WeakMap();
@@ -227,6 +235,7 @@ export function createEngine(options: ResolvedOptions): Engine {
 
   function setEntry(identity: string, entry: Entry): void {
     entries.set(identity, entry);
+    if (!incremental) return;
     const [kind, namespace, name] = heldKey(entry.parsed.ref);
     let byNamespace = held.get(kind);
     if (byNamespace === undefined) {
@@ -251,9 +260,14 @@ export function createEngine(options: ResolvedOptions): Engine {
 
   /** The entry held for an object's kind, namespace and name (read without parsing it), if any. */
   function heldObject(object: unknown): Entry | undefined {
+    if (!incremental) return undefined;
     const parts = identityParts(object);
     return parts === undefined ? undefined : held.get(parts[0])?.get(parts[1])?.get(parts[2]);
   }
+
+  /** The index, recording into `deps` what is looked up when later batches need to know. */
+  const lookupFor = (deps: Set<string>): Lookup => (incremental ? trackingLookup(index, deps) : index);
+  let applied = false;
 
   const ingressId = (view: IngressView) => `${view.meta.namespace}/${view.meta.name}`;
 
@@ -271,7 +285,7 @@ export function createEngine(options: ResolvedOptions): Engine {
     const id = ingressId(view);
     const deps = new Set<string>();
     const result = served(view)
-      ? evaluateIngress(view, trackingLookup(index, deps), options, secretChecks)
+      ? evaluateIngress(view, lookupFor(deps), options, secretChecks)
       : { ingress: view, tls: [], routes: [], clusters: new Map(), endpointNeeds: new Map(), reports: [] };
     const hostSet = new Set<string>([...result.tls.map((c) => c.fqdn), ...result.routes.map((c) => c.fqdn)]);
     const cached = { claims: result, deps, hosts: hostSet };
@@ -297,7 +311,7 @@ export function createEngine(options: ResolvedOptions): Engine {
     const id = proxyId(view);
     const key = proxyKey(id);
     const deps = new Set<string>();
-    const result = evaluateProxy(view, trackingLookup(index, deps), options, secretChecks);
+    const result = evaluateProxy(view, lookupFor(deps), options, secretChecks);
     const cached = { claims: result, deps };
     proxyClaims.set(id, cached);
     for (const dep of deps) addToSetMap(dependents, dep, key);
@@ -674,7 +688,7 @@ export function createEngine(options: ResolvedOptions): Engine {
       if (old !== undefined && !dirtyGroups.has(name)) continue;
       const deps = new Set<string>();
       const reports: Report[] = [];
-      const group = buildEndpointGroup(trackingLookup(index, deps), need, {
+      const group = buildEndpointGroup(lookupFor(deps), need, {
         report: (...args) => void reports.push(args),
       });
       for (const dep of old?.deps ?? []) removeFromSetMap(groupDependents, dep, name);
@@ -744,6 +758,8 @@ export function createEngine(options: ResolvedOptions): Engine {
     },
 
     apply(changes) {
+      if (!incremental && applied) throw new Error('a one-batch engine cannot apply a second batch');
+      applied = true;
       edsTouched.clear();
       const batch = ingest(changes);
       if (batch.classesChanged) reclassify(batch);

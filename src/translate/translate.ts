@@ -73,7 +73,7 @@ function deduplicate(
 export function translate(objects: Iterable<unknown>, options?: TranslateOptions): TranslateResult {
   const resolved = resolveOptions(options);
   const sink = createDiagnosticSink();
-  const update = createTranslatorWith(resolved, { eagerDiff: false }).apply(deduplicate(objects, sink));
+  const update = createTranslatorWith(resolved, { oneShot: true }).apply(deduplicate(objects, sink));
   const diagnostics =
     sink.list.length === 0 ? update.diagnostics : sortDiagnostics([...sink.list, ...update.diagnostics]);
   return { resources: update.resources, diagnostics, statuses: update.statuses };

@@ -183,6 +183,34 @@ describe('engine', () => {
     expect([...changes.endpoints]).toEqual(['shop/web']);
     expect(changes.hosts.size + changes.clusters.size + changes.secrets.size).toBe(0);
   });
+
+  it('gives the same state without its dependency graph when it applies one batch, and refuses a second', () => {
+    const objects = [
+      f.service('shop/web', { ports: [{ name: 'http', port: 80, targetPort: 8080 }] }),
+      f.endpointSlice('shop/web-1', {
+        service: 'web',
+        ports: [{ name: 'http', port: 8080 }],
+        endpoints: [{ address: '10.0.0.2' }, { address: '10.0.0.1', zone: 'b' }, { address: '10.0.0.1' }],
+      }),
+      f.ingress('shop/web', {
+        rules: [{ host: 'a.example.com', paths: [{ path: '/', backend: 'web:http' }] }],
+      }),
+    ];
+    const changes = objects.map((object): ObjectChange => ({ type: 'upsert', object }));
+    const tracked = createEngine(resolveOptions());
+    const once = createEngine(resolveOptions(), { incremental: false });
+    tracked.apply(changes);
+    once.apply(changes);
+    expect([...once.state.endpoints]).toEqual([...tracked.state.endpoints]);
+    expect([...once.state.http]).toEqual([...tracked.state.http]);
+    expect([...once.state.clusters]).toEqual([...tracked.state.clusters]);
+    // The duplicate 10.0.0.1 keeps the zone it was first seen in (b); zones sort by name.
+    expect(once.state.endpoints.get('shop/web/http')?.localities).toEqual([
+      { zone: '', endpoints: [{ address: '10.0.0.2', port: 8080 }] },
+      { zone: 'b', endpoints: [{ address: '10.0.0.1', port: 8080 }] },
+    ]);
+    expect(() => once.apply([])).toThrow(/second batch/);
+  });
 });
 
 describe('conflicts between Ingresses', () => {

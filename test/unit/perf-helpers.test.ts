@@ -1,0 +1,61 @@
+/**
+ * Helpers that exist for speed must still do exactly what the plain code they replace did.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compareText, sortInPlace } from '../../src/compare.js';
+import { isPlainString, readString } from '../../src/model/k8s/read.js';
+import type { Report } from '../../src/model/snapshot.js';
+import { encodeMessage } from '../../src/translate/xds/any.js';
+import { Cluster } from '../../src/xds-types/envoy/config/cluster/v3/cluster.js';
+import { runs } from '../property/params.js';
+
+describe('sortInPlace', () => {
+  it('orders like the stable built-in sort, short and long lists alike', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ key: fc.integer({ min: 0, max: 5 }), id: fc.nat() }), { maxLength: 40 }),
+        (list) => {
+          const byKey = (a: { key: number }, b: { key: number }) => a.key - b.key;
+          expect(sortInPlace([...list], byKey)).toEqual([...list].sort(byKey));
+        },
+      ),
+      runs(300),
+    );
+  });
+
+  it('sorts strings by code unit like compareText', () => {
+    expect(sortInPlace(['b', 'B', 'a', 'é', ''], compareText)).toEqual(['', 'B', 'a', 'b', 'é']);
+  });
+});
+
+describe('isPlainString', () => {
+  it('accepts exactly what readString accepts without a report', () => {
+    const values: unknown[] = ['ok', '', 'x'.repeat(65), 'bad\uD800', 7, null, undefined, {}, ['a']];
+    for (const value of values) {
+      const reports: Report[] = [];
+      const r = {
+        ref: { kind: 'Service', namespace: 'a', name: 'b' },
+        sink: { report: (...a: Report) => void reports.push(a) },
+      };
+      const read = readString(r, value, () => ['spec', 'x'], 64);
+      expect(isPlainString(value, 64)).toBe(read !== undefined);
+      // A value readString rejects is reported with the path the function builds, or is simply absent.
+      if (read === undefined && value !== undefined && value !== null)
+        expect(reports[0]?.[2]).toEqual(['spec', 'x']);
+    }
+  });
+});
+
+describe('encodeMessage', () => {
+  it('gives the bytes of a fresh encode, also after an encode that threw midway', () => {
+    const cluster = { name: 'shop/web/80/da39a3ee5e', connectTimeout: { seconds: 2, nanos: 0 } };
+    const expected = Cluster.encode(cluster).finish();
+    expect(encodeMessage(Cluster, cluster)).toEqual(expected);
+    // A nanos value outside int32 makes the writer throw after it has written part of the message.
+    expect(() =>
+      encodeMessage(Cluster, { name: 'x', connectTimeout: { seconds: 1, nanos: 2 ** 40 } }),
+    ).toThrow();
+    expect(encodeMessage(Cluster, cluster)).toEqual(expected);
+  });
+});
