@@ -64,20 +64,6 @@ export interface Parsed {
 }
 
 /** Parses one object, or returns undefined for kinds kube-xds does not read. Never throws. */
-/** The identity of an object kube-xds reads, without parsing it; undefined for kinds it ignores. */
-export function recognisedIdentity(object: unknown): string | undefined {
-  if (!isRecord(object)) return undefined;
-  const { apiVersion, kind } = object;
-  if (
-    typeof apiVersion !== 'string' ||
-    typeof kind !== 'string' ||
-    parsers[`${apiVersion} ${kind}`] === undefined
-  ) {
-    return undefined;
-  }
-  return quickIdentity(object) ?? parseObject(object)?.identity;
-}
-
 export function parseObject(object: unknown): Parsed | undefined {
   if (!isRecord(object)) return undefined;
   const { apiVersion, kind } = object;
@@ -91,8 +77,8 @@ export function parseObject(object: unknown): Parsed | undefined {
     return { identity: identityOf(ref.kind, ref.namespace, ref.name), ref, view, reports };
   }
   const ref = roughRef(kind, object);
-  // The identity quickIdentity reads, as the batch dedupe and a resync use it: roughRef blanks a name
-  // it cannot use, and two different unreadable objects must not collide on that blank.
+  // The identity quickIdentity reads, as a resync uses it: roughRef blanks a name it cannot use, and
+  // two different unreadable objects must not collide on that blank.
   return { identity: quickIdentity(object) ?? identityOf(kind, ref.namespace, ref.name), ref, view, reports };
 }
 

@@ -21,6 +21,7 @@ import {
 import type { ExtensionServiceView, HTTPProxyView } from '../model/k8s/httpproxy.js';
 import type { IngressView } from '../model/k8s/ingress.js';
 import {
+  canonicalJson,
   compareAge,
   createObjectIndex,
   dependenciesOf,
@@ -474,6 +475,34 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
     );
   }
 
+  /** One-batch mode: DuplicateObject reports, and the canonical JSON of objects met twice. */
+  const duplicateReports: Report[] = [];
+  const canonicalTexts = new Map<string, string>();
+
+  /**
+   * One batch (translate()) holding two objects of one identity is a conflict a watch never delivers:
+   * the copy whose canonical JSON sorts first is kept whatever the input order, and the other is
+   * reported. Returns whether `object` replaces the entry held.
+   */
+  function duplicateWins(identity: string, held: Entry, object: unknown, parsed: Parsed): boolean {
+    let heldText = canonicalTexts.get(identity);
+    if (heldText === undefined) {
+      heldText = canonicalJson(held.object);
+      canonicalTexts.set(identity, heldText);
+    }
+    const text = canonicalJson(object);
+    if (text === heldText) return false;
+    const wins = text < heldText;
+    if (wins) canonicalTexts.set(identity, text);
+    duplicateReports.push([
+      'DuplicateObject',
+      wins ? held.parsed.ref : parsed.ref,
+      [],
+      'another object with the same kind, namespace and name but different content was given; this copy is ignored',
+    ]);
+    return wins;
+  }
+
   /** What one batch of changes touched. */
   interface Batch {
     /** Dependency keys whose lookups may now answer differently. */
@@ -507,7 +536,11 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
         if (parsed === undefined) continue;
         identity = parsed.identity;
         const previous = entries.get(identity);
-        if (previous !== undefined && unchanged(previous.object, change.object)) continue;
+        if (previous !== undefined) {
+          if (!incremental) {
+            if (!duplicateWins(identity, previous, change.object, parsed)) continue;
+          } else if (unchanged(previous.object, change.object)) continue;
+        }
       } else {
         identity = identityOf(change.kind, change.namespace ?? '', change.name);
         if (!entries.has(identity))
@@ -739,7 +772,7 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
     },
 
     reports() {
-      const out: Report[] = [...classReports];
+      const out: Report[] = [...classReports, ...duplicateReports];
       for (const entry of entries.values()) {
         const view = entry.parsed.view;
         // An Ingress of another controller's class is not ours to judge.
