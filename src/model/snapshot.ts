@@ -64,14 +64,33 @@ export interface Parsed {
 }
 
 /** Parses one object, or returns undefined for kinds kube-xds does not read. Never throws. */
+/**
+ * Collects one parse's reports. Parsing is synchronous and never re-enters itself, so one collector
+ * serves every parse, and a clean object (the common case) allocates no sink and no list.
+ */
+const collected: Report[] = [];
+const collector: DiagnosticSink = { report: (...args) => void collected.push(args) };
+const noReports: readonly Report[] = [];
+
+function takeReports(): readonly Report[] {
+  return collected.length === 0 ? noReports : collected.splice(0);
+}
+
 export function parseObject(object: unknown): Parsed | undefined {
   if (!isRecord(object)) return undefined;
   const { apiVersion, kind } = object;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return undefined;
   const parse = parsers[`${apiVersion} ${kind}`];
   if (parse === undefined) return undefined;
-  const reports: Report[] = [];
-  const view = parse(object, { report: (...args) => void reports.push(args) });
+  let view: View | undefined;
+  try {
+    view = parse(object, collector);
+  } catch (error) {
+    // Parsers do not throw; if one ever did, the next parse must still start with no reports.
+    collected.length = 0;
+    throw error;
+  }
+  const reports = takeReports();
   if (view !== undefined) {
     const { ref } = view.meta;
     return { identity: identityOf(ref.kind, ref.namespace, ref.name), ref, view, reports };
@@ -233,11 +252,40 @@ function sortedInsert<T extends { meta: Meta }>(list: readonly T[], view: T): T[
   return out.sort((a, b) => compareText(a.meta.name, b.meta.name));
 }
 
+/**
+ * A map keyed by namespace, then name. Lookups are the hot path of evaluation (a Service per route,
+ * its slices per endpoint group): two lookups of strings whose hashes are cached cost less than
+ * building and hashing a `namespace/name` string each time.
+ */
+class NamespacedMap<V> {
+  readonly #byNamespace = new Map<string, Map<string, V>>();
+
+  get(namespace: string, name: string): V | undefined {
+    return this.#byNamespace.get(namespace)?.get(name);
+  }
+
+  set(namespace: string, name: string, value: V): void {
+    let byName = this.#byNamespace.get(namespace);
+    if (byName === undefined) {
+      byName = new Map();
+      this.#byNamespace.set(namespace, byName);
+    }
+    byName.set(name, value);
+  }
+
+  delete(namespace: string, name: string): void {
+    const byName = this.#byNamespace.get(namespace);
+    if (byName === undefined) return;
+    byName.delete(name);
+    if (byName.size === 0) this.#byNamespace.delete(namespace);
+  }
+}
+
 export function createObjectIndex(): ObjectIndex {
-  const services = new Map<string, ServiceView>();
-  const secrets = new Map<string, SecretView>();
-  const slices = new Map<string, readonly EndpointSliceView[]>();
-  const endpoints = new Map<string, EndpointsView>();
+  const services = new NamespacedMap<ServiceView>();
+  const secrets = new NamespacedMap<SecretView>();
+  const slices = new NamespacedMap<readonly EndpointSliceView[]>();
+  const endpoints = new NamespacedMap<EndpointsView>();
   const delegations = new Map<string, readonly TLSCertificateDelegationView[]>();
   const ingresses = new Map<string, IngressView>();
   const ingressClasses = new Map<string, IngressClassView>();
@@ -249,25 +297,25 @@ export function createObjectIndex(): ObjectIndex {
     a.meta.namespace === b.meta.namespace && a.meta.name === b.meta.name;
 
   const remove = (view: View) => {
-    const k = key(view.meta.namespace, view.meta.name);
+    const k = () => key(view.meta.namespace, view.meta.name);
     switch (view.kind) {
       case 'Service':
-        services.delete(k);
+        services.delete(view.meta.namespace, view.meta.name);
         break;
       case 'Secret':
-        secrets.delete(k);
+        secrets.delete(view.meta.namespace, view.meta.name);
         break;
       case 'Endpoints':
-        endpoints.delete(k);
+        endpoints.delete(view.meta.namespace, view.meta.name);
         break;
       case 'Ingress':
-        ingresses.delete(k);
+        ingresses.delete(k());
         break;
       case 'IngressClass':
         ingressClasses.delete(view.meta.name);
         break;
       case 'HTTPProxy': {
-        proxies.delete(k);
+        proxies.delete(k());
         const fqdn = proxyFqdn(view);
         if (fqdn === undefined) break;
         const rest = (roots.get(fqdn) ?? none).filter((v) => !sameProxy(v, view));
@@ -276,13 +324,15 @@ export function createObjectIndex(): ObjectIndex {
         break;
       }
       case 'ExtensionService':
-        extensionServices.delete(k);
+        extensionServices.delete(k());
         break;
       case 'EndpointSlice': {
-        const sk = key(view.meta.namespace, view.serviceName);
-        const rest = (slices.get(sk) ?? none).filter((v) => v.meta.name !== view.meta.name);
-        if (rest.length === 0) slices.delete(sk);
-        else slices.set(sk, rest);
+        const { namespace } = view.meta;
+        const rest = (slices.get(namespace, view.serviceName) ?? none).filter(
+          (v) => v.meta.name !== view.meta.name,
+        );
+        if (rest.length === 0) slices.delete(namespace, view.serviceName);
+        else slices.set(namespace, view.serviceName, rest);
         break;
       }
       case 'TLSCertificateDelegation': {
@@ -304,32 +354,32 @@ export function createObjectIndex(): ObjectIndex {
     proxy: (namespace, name) => proxies.get(key(namespace, name)),
     proxyRoots: (fqdn) => roots.get(fqdn) ?? none,
     extensionService: (namespace, name) => extensionServices.get(key(namespace, name)),
-    service: (namespace, name) => services.get(key(namespace, name)),
-    secret: (namespace, name) => secrets.get(key(namespace, name)),
-    slices: (namespace, service) => slices.get(key(namespace, service)) ?? none,
-    legacyEndpoints: (namespace, name) => endpoints.get(key(namespace, name)),
+    service: (namespace, name) => services.get(namespace, name),
+    secret: (namespace, name) => secrets.get(namespace, name),
+    slices: (namespace, service) => slices.get(namespace, service) ?? none,
+    legacyEndpoints: (namespace, name) => endpoints.get(namespace, name),
     delegations: (namespace) => delegations.get(namespace) ?? none,
     remove,
     add(view) {
-      const k = key(view.meta.namespace, view.meta.name);
+      const k = () => key(view.meta.namespace, view.meta.name);
       switch (view.kind) {
         case 'Service':
-          services.set(k, view);
+          services.set(view.meta.namespace, view.meta.name, view);
           break;
         case 'Secret':
-          secrets.set(k, view);
+          secrets.set(view.meta.namespace, view.meta.name, view);
           break;
         case 'Endpoints':
-          endpoints.set(k, view);
+          endpoints.set(view.meta.namespace, view.meta.name, view);
           break;
         case 'Ingress':
-          ingresses.set(k, view);
+          ingresses.set(k(), view);
           break;
         case 'IngressClass':
           ingressClasses.set(view.meta.name, view);
           break;
         case 'HTTPProxy': {
-          proxies.set(k, view);
+          proxies.set(k(), view);
           const fqdn = proxyFqdn(view);
           if (fqdn === undefined) break;
           const rest = (roots.get(fqdn) ?? none).filter((v) => !sameProxy(v, view));
@@ -340,13 +390,17 @@ export function createObjectIndex(): ObjectIndex {
           break;
         }
         case 'ExtensionService':
-          extensionServices.set(k, view);
+          extensionServices.set(k(), view);
           break;
         case 'EndpointSlice': {
           // A slice without the service-name label belongs to no Service.
           if (view.serviceName === '') break;
-          const sk = key(view.meta.namespace, view.serviceName);
-          slices.set(sk, sortedInsert(slices.get(sk) ?? none, view));
+          const { namespace } = view.meta;
+          slices.set(
+            namespace,
+            view.serviceName,
+            sortedInsert(slices.get(namespace, view.serviceName) ?? none, view),
+          );
           break;
         }
         case 'TLSCertificateDelegation':

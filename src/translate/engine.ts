@@ -268,6 +268,10 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
 
   /** The index, recording into `deps` what is looked up when later batches need to know. */
   const lookupFor = (deps: Set<string>): Lookup => (incremental ? trackingLookup(index, deps) : index);
+  /** A set for the keys an evaluation looks up; one shared, always empty set when nothing is tracked. */
+  const noDeps: ReadonlySet<string> = new Set();
+  const newDeps = () => (incremental ? new Set<string>() : (noDeps as Set<string>));
+  const noReports: Report[] = [];
   let applied = false;
 
   const ingressId = (view: IngressView) => `${view.meta.namespace}/${view.meta.name}`;
@@ -284,7 +288,7 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
 
   function evaluate(view: IngressView): CachedClaims {
     const id = ingressId(view);
-    const deps = new Set<string>();
+    const deps = newDeps();
     const result = served(view)
       ? evaluateIngress(view, lookupFor(deps), options, secretChecks)
       : { ingress: view, tls: [], routes: [], clusters: new Map(), endpointNeeds: new Map(), reports: [] };
@@ -311,7 +315,7 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
   function evaluateRoot(view: HTTPProxyView): CachedProxy {
     const id = proxyId(view);
     const key = proxyKey(id);
-    const deps = new Set<string>();
+    const deps = newDeps();
     const result = evaluateProxy(view, lookupFor(deps), options, secretChecks);
     const cached = { claims: result, deps };
     proxyClaims.set(id, cached);
@@ -378,12 +382,13 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
       trackEds(before, undefined);
       return before !== undefined;
     }
-    const definers = [...(clusterDefiners.get(name) ?? [])]
-      .flatMap((id) => {
-        const d = definer(id);
-        return d === undefined ? [] : [d];
-      })
-      .sort((a, b) => compareAge(a.meta, b.meta));
+    const definers: NonNullable<ReturnType<typeof definer>>[] = [];
+    for (const id of clusterDefiners.get(name) ?? []) {
+      const d = definer(id);
+      if (d !== undefined) definers.push(d);
+    }
+    // Almost every cluster has one definer; several are settled oldest first.
+    if (definers.length > 1) definers.sort((a, b) => compareAge(a.meta, b.meta));
     const winner = definers[0];
     const cluster = winner?.clusters.get(name);
     if (winner === undefined || cluster === undefined) {
@@ -405,7 +410,8 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
     if (reports.length > 0) clusterReports.set(name, reports);
     if (cluster.discovery.kind === 'eds') {
       const need = winner.endpointNeeds.get(cluster.discovery.serviceName);
-      if (need !== undefined && !jsonEqual(needs.get(need.name), need)) needs.set(need.name, need);
+      const current = need === undefined ? undefined : needs.get(need.name);
+      if (need !== undefined && current !== need && !jsonEqual(current, need)) needs.set(need.name, need);
     }
     if (before !== undefined && jsonEqual(before, cluster)) return false;
     clusters.set(name, cluster);
@@ -706,7 +712,8 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
     const changedEndpoints = new Set<string>();
     const dirtyGroups = new Set<string>();
     for (const dep of dirtyDeps) for (const name of groupDependents.get(dep) ?? []) dirtyGroups.add(name);
-    for (const name of new Set([...edsTouched, ...dirtyGroups])) {
+    const names = dirtyGroups.size === 0 ? edsTouched : new Set([...edsTouched, ...dirtyGroups]);
+    for (const name of names) {
       if (!edsRefs.has(name)) {
         const old = groups.get(name);
         groups.delete(name);
@@ -719,10 +726,13 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
       if (need === undefined) continue;
       const old = groups.get(name);
       if (old !== undefined && !dirtyGroups.has(name)) continue;
-      const deps = new Set<string>();
-      const reports: Report[] = [];
+      const deps = newDeps();
+      let reports: Report[] = noReports;
       const group = buildEndpointGroup(lookupFor(deps), need, {
-        report: (...args) => void reports.push(args),
+        report: (...args) => {
+          if (reports === noReports) reports = [];
+          reports.push(args);
+        },
       });
       for (const dep of old?.deps ?? []) removeFromSetMap(groupDependents, dep, name);
       for (const dep of deps) addToSetMap(groupDependents, dep, name);

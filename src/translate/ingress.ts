@@ -148,12 +148,12 @@ const regexChars = /[\^+*[\]%]/;
 
 function pathMatch(ctx: Context, ingress: IngressView, entry: IngressPathView): PathMatch | undefined {
   const ref = ingress.meta.ref;
-  const at = [...entry.path, 'path'];
+  const at = () => [...entry.path, 'path'];
   const value = entry.value === '' ? '/' : entry.value;
   const literalPathOk = () => {
     if (isValidLiteralPath(value)) return true;
     const why = 'must start with "/" and contain only visible ASCII other than "?" and "#"';
-    ctx.sink.report('InvalidPath', ref, at, `"${value}" ${why}`);
+    ctx.sink.report('InvalidPath', ref, at(), `"${value}" ${why}`);
     return false;
   };
   switch (entry.pathType) {
@@ -172,7 +172,7 @@ function pathMatch(ctx: Context, ingress: IngressView, entry: IngressPathView): 
       const regex = value.startsWith('^') ? value : `^${value}`;
       const problem = regexProblem(regex, ctx.options.maxRegexProgramSize);
       if (problem !== undefined) {
-        ctx.sink.report('InvalidRegex', ref, at, `"${value}" ${problem}`);
+        ctx.sink.report('InvalidRegex', ref, at(), `"${value}" ${problem}`);
         return undefined;
       }
       return { kind: 'regex', value: regex };
@@ -202,9 +202,12 @@ export function regexProblem(regex: string, maxProgramSize: number): string | un
   return undefined;
 }
 
+/** IR is never mutated, so routes without header matches share one empty list. */
+const noHeaders: RouteMatch['headers'] = [];
+
 /** `*.example.com` virtual hosts also match `:authority` against exactly one DNS label (Contour). */
 export function wildcardAuthority(fqdn: string): RouteMatch['headers'] {
-  if (!fqdn.startsWith('*.')) return [];
+  if (!fqdn.startsWith('*.')) return noHeaders;
   const escaped = fqdn.slice(1).replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
   return [
     {
@@ -267,6 +270,8 @@ function numRetries(ctx: Context, ingress: IngressView): number {
   return n <= 0 ? 1 : n;
 }
 
+const noPaths: ReadonlySet<string> = new Set();
+
 function ingressPolicy(ctx: Context, ingress: IngressView): IngressPolicy {
   const annotations = ingress.meta.annotations;
   const timeout =
@@ -290,12 +295,16 @@ function ingressPolicy(ctx: Context, ingress: IngressView): IngressPolicy {
       };
     }
   }
-  const websocketPaths = new Set(
-    (annotations.get(annotation.websocketRoutes) ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== ''),
-  );
+  const websocketRoutes = annotations.get(annotation.websocketRoutes);
+  const websocketPaths =
+    websocketRoutes === undefined
+      ? noPaths
+      : new Set(
+          websocketRoutes
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== ''),
+        );
   return {
     allowHttp: annotations.get(annotation.allowHttp) !== 'false',
     forceSslRedirect: annotations.get(annotation.forceSslRedirect) === 'true',

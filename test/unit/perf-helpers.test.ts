@@ -4,7 +4,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareText, sortInPlace } from '../../src/compare.js';
-import { isPlainString, readString } from '../../src/model/k8s/read.js';
+import {
+  invalidString,
+  isIntegerIn,
+  isPlainString,
+  optionalStringAt,
+  readInteger,
+  readOptionalString,
+  readString,
+} from '../../src/model/k8s/read.js';
 import type { Report } from '../../src/model/snapshot.js';
 import { encodeMessage } from '../../src/translate/xds/any.js';
 import { Cluster } from '../../src/xds-types/envoy/config/cluster/v3/cluster.js';
@@ -43,6 +51,49 @@ describe('isPlainString', () => {
       // A value readString rejects is reported with the path the function builds, or is simply absent.
       if (read === undefined && value !== undefined && value !== null)
         expect(reports[0]?.[2]).toEqual(['spec', 'x']);
+    }
+  });
+});
+
+describe('optionalStringAt and isIntegerIn', () => {
+  const reader = () => {
+    const reports: Report[] = [];
+    const r = {
+      ref: { kind: 'Service', namespace: 'a', name: 'b' },
+      sink: { report: (...a: Report) => void reports.push(a) },
+    };
+    return { r, reports };
+  };
+  const values: unknown[] = [
+    'ok',
+    '',
+    'x'.repeat(17),
+    'bad\uD800',
+    0,
+    7,
+    70000,
+    1.5,
+    null,
+    undefined,
+    {},
+    true,
+  ];
+
+  it('read what readOptionalString reads and report the same problems at the same path', () => {
+    for (const value of values) {
+      const plain = reader();
+      const fast = reader();
+      const expected = readOptionalString(plain.r, value, ['spec', 'x', 'name'], 16);
+      const got = optionalStringAt(fast.r, value, (key) => ['spec', 'x', key], 'name', 16);
+      expect(got).toEqual(expected === 'invalid' ? invalidString : expected.value);
+      expect(fast.reports).toEqual(plain.reports);
+    }
+  });
+
+  it('accept exactly the integers readInteger accepts without a report', () => {
+    for (const value of values) {
+      const { r } = reader();
+      expect(isIntegerIn(value, 1, 65535)).toBe(readInteger(r, value, ['p'], 1, 65535) !== undefined);
     }
   });
 });

@@ -2,13 +2,15 @@ import type { DiagnosticSink, FieldPath } from '../../diagnostics.js';
 import { type Meta, parseMeta } from './meta.js';
 import {
   field,
+  invalidString,
+  isIntegerIn,
   isPlainString,
   isRecord,
+  optionalStringAt,
   type Reader,
   readArray,
   readBoolean,
   readInteger,
-  readOptionalString,
   readRecord,
   readString,
 } from './read.js';
@@ -54,18 +56,24 @@ export interface EndpointsView {
 
 function parsePorts(r: Reader, value: unknown, path: FieldPath): EndpointPortView[] {
   const ports: EndpointPortView[] = [];
-  readArray(r, value, path).forEach((entry, i) => {
-    const at = (...rest: string[]) => [...path, i, ...rest];
-    if (readRecord(r, entry, () => at()) === undefined) return;
-    const name = readOptionalString(r, field(entry, 'name'), () => at('name'), 63);
-    const protocol = readOptionalString(r, field(entry, 'protocol'), () => at('protocol'), 16);
-    if (name === 'invalid' || protocol === 'invalid') return;
+  const list = readArray(r, value, path);
+  for (let i = 0; i < list.length; i++) {
+    const entry = list[i];
+    const at = (key: string) => [...path, i, key];
+    if (!isRecord(entry)) {
+      readRecord(r, entry, [...path, i]);
+      continue;
+    }
+    const name = optionalStringAt(r, field(entry, 'name'), at, 'name', 63);
+    const protocol = optionalStringAt(r, field(entry, 'protocol'), at, 'protocol', 16);
+    if (name === invalidString || protocol === invalidString) continue;
+    const port = field(entry, 'port');
     ports.push({
-      name: name.value ?? '',
-      port: readInteger(r, field(entry, 'port'), () => at('port'), 1, 65535),
-      protocol: protocol.value ?? 'TCP',
+      name: name ?? '',
+      port: isIntegerIn(port, 1, 65535) ? port : readInteger(r, port, at('port'), 1, 65535),
+      protocol: protocol ?? 'TCP',
     });
-  });
+  }
   return ports;
 }
 

@@ -2,6 +2,11 @@ import type { DiagnosticSink, FieldPath } from '../../diagnostics.js';
 import { type Meta, parseMeta } from './meta.js';
 import {
   field,
+  invalidString,
+  isIntegerIn,
+  isPlainString,
+  isRecord,
+  optionalStringAt,
   type Reader,
   readArray,
   readInteger,
@@ -66,16 +71,29 @@ function parseBackend(r: Reader, value: unknown, path: FieldPath): IngressBacken
     );
     return undefined;
   }
-  const service = readRecord(r, backend.service, () => [...path, 'service']);
-  const name = readString(r, field(service, 'name'), () => [...path, 'service', 'name'], 253);
+  const service = isRecord(backend.service)
+    ? backend.service
+    : readRecord(r, backend.service, [...path, 'service']);
+  const nameValue = field(service, 'name');
+  const name = isPlainString(nameValue, 253)
+    ? nameValue
+    : readString(r, nameValue, [...path, 'service', 'name'], 253);
   if (service === undefined || name === undefined || name === '') {
     r.sink.report('InvalidBackend', r.ref, [...path, 'service'], 'backend.service.name is required');
     return undefined;
   }
   const portPath = () => [...path, 'service', 'port'];
-  const port = readRecord(r, service.port, portPath);
-  const number = readInteger(r, field(port, 'number'), () => [...portPath(), 'number'], 1, 65535);
-  const portName = readString(r, field(port, 'name'), () => [...portPath(), 'name'], 63);
+  const port = isRecord(service.port) ? service.port : readRecord(r, service.port, portPath());
+  const numberValue = field(port, 'number');
+  const number =
+    numberValue === undefined || isIntegerIn(numberValue, 1, 65535)
+      ? numberValue
+      : readInteger(r, numberValue, [...portPath(), 'number'], 1, 65535);
+  const portNameValue = field(port, 'name');
+  const portName =
+    portNameValue === undefined || isPlainString(portNameValue, 63)
+      ? portNameValue
+      : readString(r, portNameValue, [...portPath(), 'name'], 63);
   if (number !== undefined && number > 0)
     return { path, serviceName: name, port: { kind: 'number', number } };
   if (portName !== undefined && portName !== '')
@@ -113,14 +131,15 @@ export function parseIngress(object: unknown, sink: DiagnosticSink): IngressView
     readArray(r, field(http, 'paths'), () => [...path, 'http', 'paths']).forEach((entry, j) => {
       const p: FieldPath = [...path, 'http', 'paths', j];
       if (readRecord(r, entry, p) === undefined) return;
+      const at = (key: string) => [...p, key];
       // An unreadable path or pathType must not fall back to "/" or ImplementationSpecific.
-      const value = readOptionalString(r, field(entry, 'path'), () => [...p, 'path'], 4096);
-      const pathType = readOptionalString(r, field(entry, 'pathType'), () => [...p, 'pathType'], 64);
-      if (value === 'invalid' || pathType === 'invalid') return;
+      const value = optionalStringAt(r, field(entry, 'path'), at, 'path', 4096);
+      const pathType = optionalStringAt(r, field(entry, 'pathType'), at, 'pathType', 64);
+      if (value === invalidString || pathType === invalidString) return;
       paths.push({
         path: p,
-        value: value.value ?? '',
-        pathType: pathType.value ?? 'ImplementationSpecific',
+        value: value ?? '',
+        pathType: pathType ?? 'ImplementationSpecific',
         backend: parseBackend(r, field(entry, 'backend'), [...p, 'backend']),
       });
     });

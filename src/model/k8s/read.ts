@@ -92,6 +92,26 @@ export function readOptionalString(
   return text === undefined && value !== undefined && value !== null ? 'invalid' : { value: text };
 }
 
+/** What optionalStringAt returns for a value present but unreadable (reported). */
+export const invalidString: unique symbol = Symbol('invalid string');
+
+/**
+ * readOptionalString for hot loops: `at(key)` builds the path only when the value is reported, and
+ * a present but unreadable value gives invalidString.
+ */
+export function optionalStringAt(
+  r: Reader,
+  value: unknown,
+  at: (key: string) => FieldPath,
+  key: string,
+  max: number,
+): string | undefined | typeof invalidString {
+  if (value === undefined || value === null) return undefined;
+  if (isPlainString(value, max)) return value;
+  const read = readOptionalString(r, value, at(key), max);
+  return read === 'invalid' ? invalidString : read.value;
+}
+
 export function readBoolean(r: Reader, value: unknown, path: At): boolean | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'boolean') {
@@ -99,6 +119,11 @@ export function readBoolean(r: Reader, value: unknown, path: At): boolean | unde
     return undefined;
   }
   return value;
+}
+
+/** Whether readInteger would accept the value as it is (see isPlainString). */
+export function isIntegerIn(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
 
 /** An integer in [min, max]. */
