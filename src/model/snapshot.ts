@@ -246,10 +246,20 @@ export interface ObjectIndex extends Lookup {
   readonly extensionServices: ReadonlyMap<string, ExtensionServiceView>;
 }
 
+/** A copy of a name-sorted list with `view` in place of any view of the same name. */
 function sortedInsert<T extends { meta: Meta }>(list: readonly T[], view: T): T[] {
-  const out = list.filter((v) => v.meta.name !== view.meta.name);
-  out.push(view);
-  return out.sort((a, b) => compareText(a.meta.name, b.meta.name));
+  const name = view.meta.name;
+  const out: T[] = [];
+  let placed = false;
+  for (const v of list) {
+    if (!placed && compareText(name, v.meta.name) <= 0) {
+      out.push(view);
+      placed = true;
+    }
+    if (v.meta.name !== name) out.push(v);
+  }
+  if (!placed) out.push(view);
+  return out;
 }
 
 /**

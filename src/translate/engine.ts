@@ -292,7 +292,9 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
     const result = served(view)
       ? evaluateIngress(view, lookupFor(deps), options, secretChecks)
       : { ingress: view, tls: [], routes: [], clusters: new Map(), endpointNeeds: new Map(), reports: [] };
-    const hostSet = new Set<string>([...result.tls.map((c) => c.fqdn), ...result.routes.map((c) => c.fqdn)]);
+    const hostSet = new Set<string>();
+    for (const claim of result.tls) hostSet.add(claim.fqdn);
+    for (const claim of result.routes) hostSet.add(claim.fqdn);
     const cached = { claims: result, deps, hosts: hostSet };
     claims.set(id, cached);
     for (const dep of deps) addToSetMap(dependents, dep, id);

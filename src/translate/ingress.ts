@@ -465,7 +465,17 @@ export function evaluateIngress(
   const reports: Report[] = [];
   const sink: DiagnosticSink = { report: (...args) => void reports.push(args) };
   const services = createServiceResolver(lookup, options, sink);
-  const ctx: Context = { options, sink, services, secrets: createSecretResolver(lookup, sink, secretChecks) };
+  let secrets: SecretResolver | undefined;
+  const ctx: Context = {
+    options,
+    sink,
+    services,
+    // Most Ingresses have no TLS: the resolver is made on first use.
+    get secrets() {
+      secrets ??= createSecretResolver(lookup, sink, secretChecks);
+      return secrets;
+    },
+  };
   const tls = tlsClaims(ctx, ingress);
   const routes = routeClaims(ctx, ingress);
   return {

@@ -73,11 +73,8 @@ function buildLbSettings(cluster: IrCluster): Pick<Cluster, 'lbPolicy' | 'lbConf
   };
 }
 
-/** The upstream HTTP protocol options, or undefined when Envoy's defaults (HTTP/1, no idle timeout) do. */
-function buildHttpProtocolOptions(cluster: IrCluster): HttpProtocolOptions | undefined {
-  const http2 = cluster.protocol === 'h2' || cluster.protocol === 'h2c';
-  const idle = cluster.idleConnectionTimeout;
-  if (!http2 && idle === undefined) return undefined;
+/** The upstream HTTP protocol options: HTTP/2 or HTTP/1, with an idle timeout when set. */
+function upstreamHttpOptions(idle: IrCluster['idleConnectionTimeout'], http2 = true): HttpProtocolOptions {
   return {
     ...(idle !== undefined ? { commonHttpProtocolOptions: { idleTimeout: buildDuration(idle) } } : {}),
     upstreamProtocolOptions: {
@@ -97,23 +94,65 @@ const dnsFamilies = {
   all: Cluster_DnsLookupFamily.ALL,
 } as const;
 
+/**
+ * Deeply frozen, so a message part shared by many clusters cannot be changed through one (byte
+ * arrays cannot be frozen; nothing writes to them).
+ */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+/** The parts every cluster of one set of options has in common, built once and shared (frozen). */
+interface SharedParts {
+  readonly connectTimeout: NonNullable<Cluster['connectTimeout']>;
+  readonly commonLbConfig: NonNullable<Cluster['commonLbConfig']>;
+  readonly eds: NonNullable<Cluster['clusterDiscoveryType']>;
+  readonly strictDns: NonNullable<Cluster['clusterDiscoveryType']>;
+  readonly edsConfig: NonNullable<NonNullable<Cluster['edsClusterConfig']>['edsConfig']>;
+  /** HTTP/2 upstream options without an idle timeout: the packed map most gRPC clusters carry. */
+  readonly http2Options: NonNullable<Cluster['typedExtensionProtocolOptions']>;
+}
+
+const sharedParts = new WeakMap<ResolvedOptions, SharedParts>();
+
+function shared(options: ResolvedOptions): SharedParts {
+  let parts = sharedParts.get(options);
+  if (parts === undefined) {
+    parts = deepFreeze({
+      connectTimeout: buildDuration(durationFromMs(options.connectTimeoutMs)),
+      // Contour disables panic mode: unhealthy hosts never receive traffic.
+      commonLbConfig: { healthyPanicThreshold: { value: 0 } },
+      eds: { $case: 'type', value: Cluster_DiscoveryType.EDS },
+      strictDns: { $case: 'type', value: Cluster_DiscoveryType.STRICT_DNS },
+      edsConfig: buildConfigSource(options),
+      http2Options: {
+        [httpProtocolOptionsKey]: packAny(HttpProtocolOptions, upstreamHttpOptions(undefined)),
+      },
+    });
+    sharedParts.set(options, parts);
+  }
+  return parts;
+}
+
 export function buildCluster(cluster: IrCluster, options: ResolvedOptions): Cluster {
+  const parts = shared(options);
   const out: Cluster = {
     name: cluster.name,
     altStatName: cluster.statName,
-    connectTimeout: buildDuration(durationFromMs(options.connectTimeoutMs)),
-    // Contour disables panic mode: unhealthy hosts never receive traffic.
-    commonLbConfig: { healthyPanicThreshold: { value: 0 } },
-    ...buildLbSettings(cluster),
+    connectTimeout: parts.connectTimeout,
+    commonLbConfig: parts.commonLbConfig,
   };
+  if (cluster.lbPolicy !== undefined || cluster.slowStart !== undefined)
+    Object.assign(out, buildLbSettings(cluster));
   if (cluster.discovery.kind === 'eds') {
-    out.clusterDiscoveryType = { $case: 'type', value: Cluster_DiscoveryType.EDS };
-    out.edsClusterConfig = {
-      edsConfig: buildConfigSource(options),
-      serviceName: cluster.discovery.serviceName,
-    };
+    out.clusterDiscoveryType = parts.eds;
+    out.edsClusterConfig = { edsConfig: parts.edsConfig, serviceName: cluster.discovery.serviceName };
   } else {
-    out.clusterDiscoveryType = { $case: 'type', value: Cluster_DiscoveryType.STRICT_DNS };
+    out.clusterDiscoveryType = parts.strictDns;
     if (cluster.dnsLookupFamily !== undefined) out.dnsLookupFamily = dnsFamilies[cluster.dnsLookupFamily];
     out.loadAssignment = {
       clusterName: cluster.discovery.loadAssignmentName,
@@ -201,10 +240,15 @@ export function buildCluster(cluster: IrCluster, options: ResolvedOptions): Clus
       configType: { $case: 'typedConfig', value: packAny(UpstreamTlsContext, context) },
     };
   }
-  const protocolOptions = buildHttpProtocolOptions(cluster);
-  if (protocolOptions !== undefined) {
+  const http2 = cluster.protocol === 'h2' || cluster.protocol === 'h2c';
+  if (http2 && cluster.idleConnectionTimeout === undefined) {
+    out.typedExtensionProtocolOptions = parts.http2Options;
+  } else if (http2 || cluster.idleConnectionTimeout !== undefined) {
     out.typedExtensionProtocolOptions = {
-      [httpProtocolOptionsKey]: packAny(HttpProtocolOptions, protocolOptions),
+      [httpProtocolOptionsKey]: packAny(
+        HttpProtocolOptions,
+        upstreamHttpOptions(cluster.idleConnectionTimeout, http2),
+      ),
     };
   }
   return out;
