@@ -54,18 +54,19 @@ export function buildEndpointGroup(lookup: Lookup, need: EndpointsNeed, sink: Di
           continue;
         }
         const ports = matchingPorts(slice.ports, part.port.name);
-        for (const endpoint of slice.endpoints) {
-          if (!endpoint.ready || endpoint.terminating) continue;
-          if (endpoint.address === undefined || !isValid(endpoint.address)) {
+        const { addresses, zones, indexes } = slice.serving;
+        for (let i = 0; i < addresses.length; i++) {
+          const address = addresses[i];
+          if (address === undefined || !isValid(address)) {
             sink.report(
               'InvalidEndpoint',
               slice.meta.ref,
-              ['endpoints', endpoint.index, 'addresses', 0],
-              `"${endpoint.address ?? ''}" is not an ${slice.addressType} address; endpoint ignored`,
+              ['endpoints', indexes[i] as number, 'addresses', 0],
+              `"${address ?? ''}" is not an ${slice.addressType} address; endpoint ignored`,
             );
             continue;
           }
-          for (const port of ports) add(endpoint.zone, endpoint.address, port);
+          for (const port of ports) add(zones[i] as string, address, port);
         }
       }
     } else {

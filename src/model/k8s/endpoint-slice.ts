@@ -23,13 +23,17 @@ export interface EndpointPortView {
   readonly protocol: string;
 }
 
-export interface SliceEndpointView {
-  readonly address: string | undefined;
-  /** false only when conditions.ready is explicitly false (unset counts as ready). */
-  readonly ready: boolean;
-  readonly terminating: boolean;
-  readonly zone: string;
-  readonly index: number;
+/**
+ * The endpoints of a slice that serve traffic (ready, which unset counts as, and not terminating),
+ * in slice order, as parallel arrays: a slice can hold a thousand endpoints, and one object each
+ * would be most of what a large cluster's views hold.
+ */
+export interface ServingEndpoints {
+  /** The first address of each; undefined when unreadable (reported while parsing). */
+  readonly addresses: readonly (string | undefined)[];
+  readonly zones: readonly string[];
+  /** Each one's index in the slice's `endpoints`, for diagnostics. */
+  readonly indexes: readonly number[];
 }
 
 export interface EndpointSliceView {
@@ -38,7 +42,7 @@ export interface EndpointSliceView {
   /** The `kubernetes.io/service-name` label, or '' when absent. */
   readonly serviceName: string;
   readonly addressType: string;
-  readonly endpoints: readonly SliceEndpointView[];
+  readonly serving: ServingEndpoints;
   readonly ports: readonly EndpointPortView[];
 }
 
@@ -78,14 +82,19 @@ function parsePorts(r: Reader, value: unknown, path: FieldPath): EndpointPortVie
 }
 
 /**
- * One endpoint, or undefined when it is not an object. A slice can hold a thousand endpoints, so
- * each field is tested first and handed to its reader (which reports with the path) only when it is
- * not what the API server writes.
+ * Reads one endpoint into `serving` when it serves. A slice can hold a thousand endpoints, so each
+ * field is tested first and handed to its reader (which reports with the path) only when it is not
+ * what the API server writes.
  */
-function parseSliceEndpoint(r: Reader, entry: unknown, i: number): SliceEndpointView | undefined {
+function readSliceEndpoint(
+  r: Reader,
+  entry: unknown,
+  i: number,
+  serving: { addresses: (string | undefined)[]; zones: string[]; indexes: number[] },
+): void {
   if (!isRecord(entry)) {
     readRecord(r, entry, ['endpoints', i]);
-    return undefined;
+    return;
   }
   let addresses = field(entry, 'addresses');
   if (!Array.isArray(addresses)) addresses = readArray(r, addresses, ['endpoints', i, 'addresses']);
@@ -100,28 +109,26 @@ function parseSliceEndpoint(r: Reader, entry: unknown, i: number): SliceEndpoint
     terminating = readBoolean(r, terminating, ['endpoints', i, 'conditions', 'terminating']);
   // Only the first address is used: Kubernetes documents the others as unused by consumers.
   const address = (addresses as readonly unknown[])[0];
+  const readAddress = isPlainString(address, 64)
+    ? address
+    : readString(r, address, ['endpoints', i, 'addresses', 0], 64);
   const zone = field(entry, 'zone');
-  return {
-    address: isPlainString(address, 64)
-      ? address
-      : readString(r, address, ['endpoints', i, 'addresses', 0], 64),
-    ready: ready !== false,
-    terminating: terminating === true,
-    zone: isPlainString(zone, 253) ? zone : (readString(r, zone, ['endpoints', i, 'zone'], 253) ?? ''),
-    index: i,
-  };
+  const readZone = isPlainString(zone, 253)
+    ? zone
+    : (readString(r, zone, ['endpoints', i, 'zone'], 253) ?? '');
+  if (ready === false || terminating === true) return;
+  serving.addresses.push(readAddress);
+  serving.zones.push(readZone);
+  serving.indexes.push(i);
 }
 
 export function parseEndpointSlice(object: unknown, sink: DiagnosticSink): EndpointSliceView | undefined {
   const meta = parseMeta('EndpointSlice', object, sink, true, { keepAnnotations: false });
   if (meta === undefined) return undefined;
   const r: Reader = { ref: meta.ref, sink };
-  const endpoints: SliceEndpointView[] = [];
+  const serving = { addresses: [] as (string | undefined)[], zones: [] as string[], indexes: [] as number[] };
   const list = readArray(r, field(object, 'endpoints'), endpointsPath);
-  for (let i = 0; i < list.length; i++) {
-    const endpoint = parseSliceEndpoint(r, list[i], i);
-    if (endpoint !== undefined) endpoints.push(endpoint);
-  }
+  for (let i = 0; i < list.length; i++) readSliceEndpoint(r, list[i], i, serving);
   return {
     kind: 'EndpointSlice',
     meta,
@@ -133,7 +140,7 @@ export function parseEndpointSlice(object: unknown, sink: DiagnosticSink): Endpo
         253,
       ) ?? '',
     addressType: readString(r, field(object, 'addressType'), addressTypePath, 16) ?? '',
-    endpoints,
+    serving,
     ports: parsePorts(r, field(object, 'ports'), portsPath),
   };
 }
