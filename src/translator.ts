@@ -220,16 +220,14 @@ export function createTranslatorWith(options: ResolvedOptions, { oneShot = false
     touched: Set<string>,
   ) {
     const map = store[kind] as Map<string, ResourceOf<K>>;
+    const current = map.get(name);
+    if (current === resource) return;
     // Remember what the name held before this apply(), once, for the diff.
     const prior = before[kind] as Map<string, ResourceOf<K>>;
-    const current = map.get(name);
     if (current !== undefined && !prior.has(name)) prior.set(name, current);
-    if (resource === undefined) {
-      if (map.delete(name)) touched.add(name);
-    } else if (map.get(name) !== resource) {
-      map.set(name, resource);
-      touched.add(name);
-    }
+    if (resource === undefined) map.delete(name);
+    else map.set(name, resource);
+    touched.add(name);
   }
 
   /** Everything a TLS filter chain is built from (not the routes, which live in RDS). */

@@ -272,6 +272,9 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
   const noDeps: ReadonlySet<string> = new Set();
   const newDeps = () => (incremental ? new Set<string>() : (noDeps as Set<string>));
   const noReports: Report[] = [];
+  /** One sink for every endpoint group build; each build's reports are taken right after it. */
+  const groupReports: Report[] = [];
+  const groupSink = { report: (...args: Report) => void groupReports.push(args) };
   let applied = false;
 
   const ingressId = (view: IngressView) => `${view.meta.namespace}/${view.meta.name}`;
@@ -327,19 +330,13 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
     return cached;
   }
 
-  /** What a claimant id defines: its object (for oldest-first order), clusters and EDS needs. */
-  function definer(key: string) {
-    if (isProxyKey(key)) {
-      const c = proxyClaims.get(proxyIdOfKey(key))?.claims;
-      return c === undefined
-        ? undefined
-        : { meta: c.proxy.meta, clusters: c.clusters, endpointNeeds: c.endpointNeeds };
-    }
-    const c = claims.get(key)?.claims;
-    return c === undefined
-      ? undefined
-      : { meta: c.ingress.meta, clusters: c.clusters, endpointNeeds: c.endpointNeeds };
+  /** What a claimant id defines (clusters and EDS needs): its Ingress or root HTTPProxy claims. */
+  function definer(key: string): IngressClaims | ProxyClaims | undefined {
+    return isProxyKey(key) ? proxyClaims.get(proxyIdOfKey(key))?.claims : claims.get(key)?.claims;
   }
+
+  /** The object behind a definer, for oldest-first order. */
+  const definerMeta = (d: IngressClaims | ProxyClaims) => ('ingress' in d ? d.ingress.meta : d.proxy.meta);
 
   /** The SDS secrets a TLS virtual host refers to: its certificate and the fallback certificate. */
   function vhostSecrets(vhost: SecureVirtualHost | undefined): string[] {
@@ -384,13 +381,13 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
       trackEds(before, undefined);
       return before !== undefined;
     }
-    const definers: NonNullable<ReturnType<typeof definer>>[] = [];
+    const definers: (IngressClaims | ProxyClaims)[] = [];
     for (const id of clusterDefiners.get(name) ?? []) {
       const d = definer(id);
       if (d !== undefined) definers.push(d);
     }
     // Almost every cluster has one definer; several are settled oldest first.
-    if (definers.length > 1) definers.sort((a, b) => compareAge(a.meta, b.meta));
+    if (definers.length > 1) definers.sort((a, b) => compareAge(definerMeta(a), definerMeta(b)));
     const winner = definers[0];
     const cluster = winner?.clusters.get(name);
     if (winner === undefined || cluster === undefined) {
@@ -398,15 +395,16 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
       trackEds(before, undefined);
       return before !== undefined;
     }
-    const reports: Report[] = [];
-    for (const other of definers.slice(1)) {
+    const reports: Report[] = definers.length > 1 ? [] : noReports;
+    for (let i = 1; i < definers.length; i++) {
+      const other = definers[i] as IngressClaims | ProxyClaims;
       if (jsonEqual(other.clusters.get(name), cluster)) continue;
-      const owner = `${winner.meta.ref.kind} ${winner.meta.namespace}/${winner.meta.name}`;
+      const owner = definerMeta(winner);
       reports.push([
         'ClusterConflict',
-        other.meta.ref,
+        definerMeta(other).ref,
         ['spec'],
-        `cluster ${name} is defined differently by the older ${owner}, whose definition is used`,
+        `cluster ${name} is defined differently by the older ${owner.ref.kind} ${owner.namespace}/${owner.name}, whose definition is used`,
       ]);
     }
     if (reports.length > 0) clusterReports.set(name, reports);
@@ -729,13 +727,9 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
       const old = groups.get(name);
       if (old !== undefined && !dirtyGroups.has(name)) continue;
       const deps = newDeps();
-      let reports: Report[] = noReports;
-      const group = buildEndpointGroup(lookupFor(deps), need, {
-        report: (...args) => {
-          if (reports === noReports) reports = [];
-          reports.push(args);
-        },
-      });
+      groupReports.length = 0;
+      const group = buildEndpointGroup(lookupFor(deps), need, groupSink);
+      const reports = groupReports.length === 0 ? noReports : groupReports.splice(0);
       for (const dep of old?.deps ?? []) removeFromSetMap(groupDependents, dep, name);
       for (const dep of deps) addToSetMap(groupDependents, dep, name);
       const kept = old !== undefined && jsonEqual(old.group, group) ? old.group : group;

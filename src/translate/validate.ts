@@ -1,5 +1,5 @@
 /** Syntax checks shared by the stage-A translators. */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 
 const label = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -18,7 +18,37 @@ export function isIP(text: string): boolean {
   return isIPv4(text) || isIPv6(text);
 }
 
-export { isIPv4, isIPv6 };
+/**
+ * Dotted-quad IPv4 exactly as `node:net` isIPv4 accepts it: four decimal octets of at most 255,
+ * none with a leading zero. Written out because it runs once per endpoint, where the regex showed.
+ */
+export function isIPv4(text: string): boolean {
+  const length = text.length;
+  if (length < 7 || length > 15) return false;
+  let octets = 0;
+  let i = 0;
+  while (i < length) {
+    const start = i;
+    let value = 0;
+    while (i < length) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      value = value * 10 + (c - 48);
+      i++;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || value > 255 || (digits > 1 && text.charCodeAt(start) === 48))
+      return false;
+    octets++;
+    if (i === length) break;
+    if (text.charCodeAt(i) !== 46 || octets === 4) return false;
+    i++;
+    if (i === length) return false;
+  }
+  return octets === 4;
+}
+
+export { isIPv6 };
 
 /** A literal path usable in Envoy prefix/path matchers: starts with `/`, visible ASCII, no `?` or `#`. */
 export function isValidLiteralPath(path: string): boolean {

@@ -1,6 +1,7 @@
 /**
  * Helpers that exist for speed must still do exactly what the plain code they replace did.
  */
+import { isIPv4 as nodeIsIPv4 } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareText, sortInPlace } from '../../src/compare.js';
@@ -14,6 +15,7 @@ import {
   readString,
 } from '../../src/model/k8s/read.js';
 import type { Report } from '../../src/model/snapshot.js';
+import { isIPv4 } from '../../src/translate/validate.js';
 import { encodeMessage } from '../../src/translate/xds/any.js';
 import { Cluster } from '../../src/xds-types/envoy/config/cluster/v3/cluster.js';
 import { runs } from '../property/params.js';
@@ -108,5 +110,56 @@ describe('encodeMessage', () => {
       encodeMessage(Cluster, { name: 'x', connectTimeout: { seconds: 1, nanos: 2 ** 40 } }),
     ).toThrow();
     expect(encodeMessage(Cluster, cluster)).toEqual(expected);
+  });
+});
+
+describe('isIPv4', () => {
+  it('accepts exactly what node:net isIPv4 accepts', () => {
+    const pieces = [
+      '0',
+      '1',
+      '9',
+      '10',
+      '01',
+      '00',
+      '99',
+      '100',
+      '199',
+      '255',
+      '256',
+      '260',
+      '300',
+      '1000',
+      '',
+      ' ',
+      'a',
+      '-1',
+      '+1',
+      '1e1',
+      '٣',
+    ];
+    const octet = fc.constantFrom(...pieces);
+    const separator = fc.constantFrom('.', '.', '.', '..', ':', '');
+    const address = fc
+      .array(fc.tuple(octet, separator), { minLength: 1, maxLength: 6 })
+      .map((parts) => parts.map(([o, s]) => o + s).join(''));
+    fc.assert(
+      fc.property(fc.oneof(address, fc.string({ maxLength: 16 })), (text) => {
+        expect(isIPv4(text)).toBe(nodeIsIPv4(text));
+      }),
+      runs(2000),
+    );
+    for (const text of [
+      '1.2.3.4',
+      '255.255.255.255',
+      '0.0.0.0',
+      '1.2.3.4.',
+      '.1.2.3.4',
+      '1.2.3',
+      '01.2.3.4',
+      '1.2.3.256',
+      '1.2.3.4\n',
+    ])
+      expect(isIPv4(text)).toBe(nodeIsIPv4(text));
   });
 });
