@@ -104,21 +104,43 @@ function resourceVersion(object: unknown): string | undefined {
     : undefined;
 }
 
-function addToSetMap<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  let set = map.get(key);
-  if (set === undefined) {
-    set = new Set();
-    map.set(key, set);
+/**
+ * Key → a set of string values. Most keys (a cluster's definers, a host's claimants) have exactly
+ * one value, which is stored as is; a Set is made only for a second one.
+ */
+class MultiMap {
+  readonly #map = new Map<string, string | Set<string>>();
+
+  get size(): number {
+    return this.#map.size;
   }
-  set.add(value);
+
+  add(key: string, value: string): void {
+    const current = this.#map.get(key);
+    if (current === undefined) this.#map.set(key, value);
+    else if (typeof current !== 'string') current.add(value);
+    else if (current !== value) this.#map.set(key, new Set([current, value]));
+  }
+
+  delete(key: string, value: string): void {
+    const current = this.#map.get(key);
+    if (current === undefined) return;
+    if (typeof current === 'string') {
+      if (current === value) this.#map.delete(key);
+      return;
+    }
+    current.delete(value);
+    if (current.size === 0) this.#map.delete(key);
+  }
+
+  /** The values of a key, in the order they were added. */
+  get(key: string): Iterable<string> {
+    const current = this.#map.get(key);
+    return current === undefined ? noValues : typeof current === 'string' ? [current] : current;
+  }
 }
 
-function removeFromSetMap<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const set = map.get(key);
-  if (set === undefined) return;
-  set.delete(value);
-  if (set.size === 0) map.delete(key);
-}
+const noValues: readonly string[] = [];
 
 /** Records which index keys an evaluation looked up. */
 function trackingLookup(lookup: Lookup, deps: Set<string>): Lookup {
@@ -204,8 +226,8 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
   // Ingress and root HTTPProxy claims, and who depends on what.
   const claims = new Map<string, CachedClaims>();
   const proxyClaims = new Map<string, CachedProxy>();
-  const dependents = new Map<string, Set<string>>();
-  const hostClaimants = new Map<string, Set<string>>();
+  const dependents = new MultiMap();
+  const hostClaimants = new MultiMap();
   let classReports: Report[] = [];
   const classSink = { report: (...args: Report) => void classReports.push(args) };
   let served = ingressClassFilter([], options, classSink);
@@ -215,7 +237,7 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
   const http = new Map<string, VirtualHost>();
   const https = new Map<string, SecureVirtualHost>();
   const clusterRefs = new Map<string, number>();
-  const clusterDefiners = new Map<string, Set<string>>();
+  const clusterDefiners = new MultiMap();
   /** How many live clusters use each EDS name, and the names whose count crossed zero this batch. */
   const edsRefs = new Map<string, number>();
   const edsTouched = new Set<string>();
@@ -223,7 +245,7 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
   const clusters = new Map<string, Cluster>();
   const needs = new Map<string, EndpointsNeed>();
   const groups = new Map<string, GroupState>();
-  const groupDependents = new Map<string, Set<string>>();
+  const groupDependents = new MultiMap();
   const endpoints = new Map<string, EndpointGroup>();
   const secretRefs = new Map<string, number>();
   const secrets = new Map<string, TlsSecret>();
@@ -283,9 +305,9 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
     const cached = claims.get(id);
     if (cached === undefined) return undefined;
     claims.delete(id);
-    for (const dep of cached.deps) removeFromSetMap(dependents, dep, id);
-    for (const host of cached.hosts) removeFromSetMap(hostClaimants, host, id);
-    for (const name of cached.claims.clusters.keys()) removeFromSetMap(clusterDefiners, name, id);
+    for (const dep of cached.deps) dependents.delete(dep, id);
+    for (const host of cached.hosts) hostClaimants.delete(host, id);
+    for (const name of cached.claims.clusters.keys()) clusterDefiners.delete(name, id);
     return cached;
   }
 
@@ -300,9 +322,9 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
     for (const claim of result.routes) hostSet.add(claim.fqdn);
     const cached = { claims: result, deps, hosts: hostSet };
     claims.set(id, cached);
-    for (const dep of deps) addToSetMap(dependents, dep, id);
-    for (const host of hostSet) addToSetMap(hostClaimants, host, id);
-    for (const name of result.clusters.keys()) addToSetMap(clusterDefiners, name, id);
+    for (const dep of deps) dependents.add(dep, id);
+    for (const host of hostSet) hostClaimants.add(host, id);
+    for (const name of result.clusters.keys()) clusterDefiners.add(name, id);
     return cached;
   }
 
@@ -311,9 +333,9 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
     if (cached === undefined) return undefined;
     proxyClaims.delete(id);
     const key = proxyKey(id);
-    for (const dep of cached.deps) removeFromSetMap(dependents, dep, key);
-    if (cached.claims.fqdn !== undefined) removeFromSetMap(hostClaimants, cached.claims.fqdn, key);
-    for (const name of cached.claims.clusters.keys()) removeFromSetMap(clusterDefiners, name, key);
+    for (const dep of cached.deps) dependents.delete(dep, key);
+    if (cached.claims.fqdn !== undefined) hostClaimants.delete(cached.claims.fqdn, key);
+    for (const name of cached.claims.clusters.keys()) clusterDefiners.delete(name, key);
     return cached;
   }
 
@@ -324,9 +346,9 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
     const result = evaluateProxy(view, lookupFor(deps), options, secretChecks);
     const cached = { claims: result, deps };
     proxyClaims.set(id, cached);
-    for (const dep of deps) addToSetMap(dependents, dep, key);
-    if (result.fqdn !== undefined) addToSetMap(hostClaimants, result.fqdn, key);
-    for (const name of result.clusters.keys()) addToSetMap(clusterDefiners, name, key);
+    for (const dep of deps) dependents.add(dep, key);
+    if (result.fqdn !== undefined) hostClaimants.add(result.fqdn, key);
+    for (const name of result.clusters.keys()) clusterDefiners.add(name, key);
     return cached;
   }
 
@@ -382,7 +404,7 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
       return before !== undefined;
     }
     const definers: (IngressClaims | ProxyClaims)[] = [];
-    for (const id of clusterDefiners.get(name) ?? []) {
+    for (const id of clusterDefiners.get(name)) {
       const d = definer(id);
       if (d !== undefined) definers.push(d);
     }
@@ -619,7 +641,7 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
   ): Set<string> {
     const changedHosts = new Set<string>();
     for (const fqdn of dirtyHosts) {
-      const keys = [...(hostClaimants.get(fqdn) ?? [])];
+      const keys = [...hostClaimants.get(fqdn)];
       const claimants = keys
         .map((id) => claims.get(id)?.claims)
         .filter((c): c is IngressClaims => c !== undefined)
@@ -692,7 +714,7 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
     for (const fqdn of changedHosts) {
       for (const secretName of vhostSecrets(https.get(fqdn))) {
         if (secrets.has(secretName)) continue;
-        for (const key of hostClaimants.get(fqdn) ?? []) {
+        for (const key of hostClaimants.get(fqdn)) {
           const secret = secretsOf(key).find((t) => t.name === secretName);
           if (secret !== undefined) {
             defineSecret(secret);
@@ -711,14 +733,14 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
   function settleEndpoints(dirtyDeps: ReadonlySet<string>): Set<string> {
     const changedEndpoints = new Set<string>();
     const dirtyGroups = new Set<string>();
-    for (const dep of dirtyDeps) for (const name of groupDependents.get(dep) ?? []) dirtyGroups.add(name);
+    for (const dep of dirtyDeps) for (const name of groupDependents.get(dep)) dirtyGroups.add(name);
     const names = dirtyGroups.size === 0 ? edsTouched : new Set([...edsTouched, ...dirtyGroups]);
     for (const name of names) {
       if (!edsRefs.has(name)) {
         const old = groups.get(name);
         groups.delete(name);
         needs.delete(name);
-        for (const dep of old?.deps ?? []) removeFromSetMap(groupDependents, dep, name);
+        for (const dep of old?.deps ?? []) groupDependents.delete(dep, name);
         if (endpoints.delete(name)) changedEndpoints.add(name);
         continue;
       }
@@ -730,8 +752,8 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
       groupReports.length = 0;
       const group = buildEndpointGroup(lookupFor(deps), need, groupSink);
       const reports = groupReports.length === 0 ? noReports : groupReports.splice(0);
-      for (const dep of old?.deps ?? []) removeFromSetMap(groupDependents, dep, name);
-      for (const dep of deps) addToSetMap(groupDependents, dep, name);
+      for (const dep of old?.deps ?? []) groupDependents.delete(dep, name);
+      for (const dep of deps) groupDependents.add(dep, name);
       const kept = old !== undefined && jsonEqual(old.group, group) ? old.group : group;
       groups.set(name, { group: kept, deps, reports });
       if (endpoints.get(name) !== kept) changedEndpoints.add(name);
@@ -803,7 +825,7 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
       const batch = ingest(changes);
       if (batch.classesChanged) reclassify(batch);
       for (const dep of batch.deps) {
-        for (const key of dependents.get(dep) ?? []) {
+        for (const key of dependents.get(dep)) {
           if (isProxyKey(key)) batch.roots.add(proxyIdOfKey(key));
           else batch.ingresses.add(key);
         }
