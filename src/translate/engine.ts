@@ -556,6 +556,7 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
     for (const change of changes) {
       let identity: string;
       let parsed: Parsed | undefined;
+      let previous: Entry | undefined;
       if (change.type === 'upsert') {
         // An informer resync re-delivers every object: skip unchanged ones before parsing them.
         const held = heldObject(change.object);
@@ -563,7 +564,7 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
         parsed = parseObject(change.object);
         if (parsed === undefined) continue;
         identity = parsed.identity;
-        const previous = entries.get(identity);
+        previous = entries.get(identity);
         if (previous !== undefined) {
           if (!incremental) {
             if (!duplicateWins(identity, previous, change.object, parsed)) continue;
@@ -571,11 +572,14 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
         }
       } else {
         identity = identityOf(change.kind, change.namespace ?? '', change.name);
-        if (!entries.has(identity))
+        previous = entries.get(identity);
+        if (previous === undefined) {
           identity = identityOf(change.kind, change.namespace ?? 'default', change.name);
-        if (!entries.has(identity)) continue;
+          previous = entries.get(identity);
+        }
+        if (previous === undefined) continue;
       }
-      const before = entries.get(identity)?.parsed.view;
+      const before = previous?.parsed.view;
       const after = parsed?.view;
       if (before !== undefined) {
         touch(before);

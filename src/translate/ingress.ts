@@ -623,7 +623,11 @@ export function mergeHost(
   for (const claim of proxy?.routes ?? []) {
     addProxyRoute(claim.listener === 'http' ? http : https, fqdn, claim, proxy as ProxyClaims, reports);
   }
-  const routes = (table: RouteTable) => sortRoutes([...table.values()].map((e) => e.claim.route));
+  const routes = (table: RouteTable) => {
+    const list: Route[] = [];
+    for (const entry of table.values()) list.push(entry.claim.route);
+    return sortRoutes(list);
+  };
   const httpRoutes = routes(http);
   const policy = proxy?.policy ?? {};
   const tcpProxy = proxySecure?.tcpProxy;

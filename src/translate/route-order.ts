@@ -5,7 +5,7 @@
  * order is total and never depends on input order.
  */
 
-import { compareText } from '../compare.js';
+import { compareText, sortInPlace } from '../compare.js';
 import type { HeaderMatch, PathMatch, QueryMatch, Route, RouteMatch } from '../model/ir.js';
 
 const rank: Readonly<Record<PathMatch['kind'], number>> = { exact: 0, regex: 1, prefix: 2, segmentPrefix: 2 };
@@ -56,10 +56,13 @@ export function compareRouteMatch(a: RouteMatch, b: RouteMatch): number {
 /** Identity of a match inside one virtual host: two routes with the same key are the same route. */
 export function routeMatchKey(match: RouteMatch): string {
   const queries = match.queries ?? [];
+  if (match.headers.length === 0 && queries.length === 0) return `${match.path.kind}\0${match.path.value}\n`;
   const q = queries.length === 0 ? '' : `\n?${queries.map(queryKey).join('\n')}`;
   return `${match.path.kind}\0${match.path.value}\n${match.headers.map(headerKey).join('\n')}${q}`;
 }
 
+const compareRoutes = (a: Route, b: Route) => compareRouteMatch(a.match, b.match);
+
 export function sortRoutes(routes: readonly Route[]): Route[] {
-  return [...routes].sort((a, b) => compareRouteMatch(a.match, b.match));
+  return sortInPlace([...routes], compareRoutes);
 }

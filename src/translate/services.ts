@@ -208,28 +208,37 @@ export function createServiceResolver(
           : discovery.kind === 'dns' && (protocol === 'tls' || protocol === 'h2')
             ? discovery.host
             : undefined;
-      const cluster: Cluster = {
-        name: clusterName(namespace, serviceName, port.port, {
-          ...settings?.hash,
-          protocol,
-          ...(sni !== undefined ? { sni } : {}),
-        }),
+      const hash =
+        settings === undefined
+          ? sni === undefined
+            ? { protocol }
+            : { protocol, sni }
+          : { ...settings.hash, protocol, ...(sni !== undefined ? { sni } : {}) };
+      const base = {
+        name: clusterName(namespace, serviceName, port.port, hash),
         statName: clusterStatName(namespace, serviceName, port.port),
         service: { namespace, name: serviceName, port: port.port },
         protocol,
         sni,
         circuitBreakers: circuitBreakers(service, outerSink),
         discovery,
-        ...(settings?.lbPolicy !== undefined ? { lbPolicy: settings.lbPolicy } : {}),
-        ...(settings?.healthCheck !== undefined ? { healthCheck: settings.healthCheck } : {}),
-        ...(settings?.upstreamValidation !== undefined
-          ? { upstreamValidation: settings.upstreamValidation }
-          : {}),
-        ...(settings?.idleConnectionTimeout !== undefined
-          ? { idleConnectionTimeout: settings.idleConnectionTimeout }
-          : {}),
-        ...(settings?.slowStart !== undefined ? { slowStart: settings.slowStart } : {}),
       };
+      // An Ingress sets none of the HTTPProxy settings: no optional keys to add (the common case).
+      const cluster: Cluster =
+        settings === undefined
+          ? base
+          : {
+              ...base,
+              ...(settings.lbPolicy !== undefined ? { lbPolicy: settings.lbPolicy } : {}),
+              ...(settings.healthCheck !== undefined ? { healthCheck: settings.healthCheck } : {}),
+              ...(settings.upstreamValidation !== undefined
+                ? { upstreamValidation: settings.upstreamValidation }
+                : {}),
+              ...(settings.idleConnectionTimeout !== undefined
+                ? { idleConnectionTimeout: settings.idleConnectionTimeout }
+                : {}),
+              ...(settings.slowStart !== undefined ? { slowStart: settings.slowStart } : {}),
+            };
       const existing = clusters.get(cluster.name);
       if (existing === undefined) {
         clusters.set(cluster.name, cluster);
