@@ -51,13 +51,11 @@ function buildPathSpecifier(path: PathMatch): RouteMatch['pathSpecifier'] {
 }
 
 export function buildRouteMatch(route: IrRoute): RouteMatch {
-  const headers = route.match.headers.map(buildHeaderMatcher);
-  const queries = (route.match.queries ?? []).map(buildQueryParameterMatcher);
-  return {
-    pathSpecifier: buildPathSpecifier(route.match.path),
-    ...(headers.length > 0 ? { headers } : {}),
-    ...(queries.length > 0 ? { queryParameters: queries } : {}),
-  };
+  const out: RouteMatch = { pathSpecifier: buildPathSpecifier(route.match.path) };
+  if (route.match.headers.length > 0) out.headers = route.match.headers.map(buildHeaderMatcher);
+  const queries = route.match.queries ?? [];
+  if (queries.length > 0) out.queryParameters = queries.map(buildQueryParameterMatcher);
+  return out;
 }
 
 /** Match variants the route builder can be asked for. */
@@ -166,60 +164,52 @@ function buildForwardAction(
   action: Extract<IrRoute['action'], { kind: 'forward' }>,
   route: IrRoute,
 ): RouteAction {
-  const [single, ...rest] = action.backends;
-  const clusterSpecifier: RouteAction['clusterSpecifier'] =
-    single !== undefined && rest.length === 0 && action.weighted !== true && !hasBackendSettings(single)
-      ? { $case: 'cluster', value: single.clusterName }
-      : { $case: 'weightedClusters', value: { clusters: action.backends.map(buildClusterWeight) } };
-  const retry = action.retry;
-  const rateLimits = route.filters?.rateLimits ?? [];
-  const hashPolicies = action.hashPolicies ?? [];
-  const mirrors = action.mirrors ?? [];
-  const host = action.hostRewrite;
-  return {
-    clusterSpecifier,
-    ...(action.prefixRewrite !== undefined ? { prefixRewrite: action.prefixRewrite } : {}),
-    ...(host !== undefined
-      ? {
-          hostRewriteSpecifier:
-            host.kind === 'literal'
-              ? { $case: 'hostRewriteLiteral', value: host.value }
-              : { $case: 'hostRewriteHeader', value: host.name },
-        }
-      : {}),
-    ...(action.timeout !== undefined ? { timeout: buildDuration(action.timeout) } : {}),
-    ...(action.idleTimeout !== undefined ? { idleTimeout: buildDuration(action.idleTimeout) } : {}),
-    ...(retry !== undefined
-      ? {
-          retryPolicy: {
-            retryOn: retry.retryOn,
-            numRetries: retry.numRetries,
-            ...(retry.perTryTimeout !== undefined
-              ? { perTryTimeout: buildDuration(retry.perTryTimeout) }
-              : {}),
-            ...(retry.retriableStatusCodes !== undefined && retry.retriableStatusCodes.length > 0
-              ? { retriableStatusCodes: [...retry.retriableStatusCodes] }
-              : {}),
-          },
-        }
-      : {}),
-    ...(mirrors.length > 0
-      ? {
-          requestMirrorPolicies: mirrors.map((m) => ({
-            cluster: m.clusterName,
-            runtimeFraction: {
-              defaultValue: { numerator: m.percent, denominator: FractionalPercent_DenominatorType.HUNDRED },
-            },
-          })),
-        }
-      : {}),
-    ...(rateLimits.length > 0 ? { rateLimits: buildRateLimits(rateLimits) } : {}),
-    ...(hashPolicies.length > 0 ? { hashPolicy: hashPolicies.map(buildHashPolicy) } : {}),
-    ...(action.websocket ? { upgradeConfigs: [{ upgradeType: 'websocket' }] } : {}),
-    ...(action.internalRedirect !== undefined
-      ? { internalRedirectPolicy: buildInternalRedirectPolicy(action.internalRedirect) }
-      : {}),
+  const single = action.backends.length === 1 ? action.backends[0] : undefined;
+  const out: RouteAction = {
+    clusterSpecifier:
+      single !== undefined && action.weighted !== true && !hasBackendSettings(single)
+        ? { $case: 'cluster', value: single.clusterName }
+        : { $case: 'weightedClusters', value: { clusters: action.backends.map(buildClusterWeight) } },
   };
+  // Fields are set one by one (not spread from conditional literals): this runs once per route.
+  if (action.prefixRewrite !== undefined) out.prefixRewrite = action.prefixRewrite;
+  const host = action.hostRewrite;
+  if (host !== undefined) {
+    out.hostRewriteSpecifier =
+      host.kind === 'literal'
+        ? { $case: 'hostRewriteLiteral', value: host.value }
+        : { $case: 'hostRewriteHeader', value: host.name };
+  }
+  if (action.timeout !== undefined) out.timeout = buildDuration(action.timeout);
+  if (action.idleTimeout !== undefined) out.idleTimeout = buildDuration(action.idleTimeout);
+  const retry = action.retry;
+  if (retry !== undefined) {
+    out.retryPolicy = {
+      retryOn: retry.retryOn,
+      numRetries: retry.numRetries,
+      ...(retry.perTryTimeout !== undefined ? { perTryTimeout: buildDuration(retry.perTryTimeout) } : {}),
+      ...(retry.retriableStatusCodes !== undefined && retry.retriableStatusCodes.length > 0
+        ? { retriableStatusCodes: [...retry.retriableStatusCodes] }
+        : {}),
+    };
+  }
+  const mirrors = action.mirrors ?? [];
+  if (mirrors.length > 0) {
+    out.requestMirrorPolicies = mirrors.map((m) => ({
+      cluster: m.clusterName,
+      runtimeFraction: {
+        defaultValue: { numerator: m.percent, denominator: FractionalPercent_DenominatorType.HUNDRED },
+      },
+    }));
+  }
+  const rateLimits = route.filters?.rateLimits ?? [];
+  if (rateLimits.length > 0) out.rateLimits = buildRateLimits(rateLimits);
+  const hashPolicies = action.hashPolicies ?? [];
+  if (hashPolicies.length > 0) out.hashPolicy = hashPolicies.map(buildHashPolicy);
+  if (action.websocket) out.upgradeConfigs = [{ upgradeType: 'websocket' }];
+  if (action.internalRedirect !== undefined)
+    out.internalRedirectPolicy = buildInternalRedirectPolicy(action.internalRedirect);
+  return out;
 }
 
 function buildAction(route: IrRoute): Route['action'] {
@@ -261,13 +251,12 @@ function buildAction(route: IrRoute): Route['action'] {
 }
 
 export function buildRoute(route: IrRoute): Route {
+  const out: Route = { match: buildRouteMatch(route), action: buildAction(route) };
   const typedPerFilterConfig = buildRouteFilterConfigs(route.filters);
-  return {
-    match: buildRouteMatch(route),
-    action: buildAction(route),
-    ...(typedPerFilterConfig !== undefined ? { typedPerFilterConfig } : {}),
-    ...headerOperations(route.requestHeaders, route.responseHeaders),
-  };
+  if (typedPerFilterConfig !== undefined) out.typedPerFilterConfig = typedPerFilterConfig;
+  if (route.requestHeaders !== undefined || route.responseHeaders !== undefined)
+    Object.assign(out, headerOperations(route.requestHeaders, route.responseHeaders));
+  return out;
 }
 
 export function buildVirtualHost(vhost: IrVirtualHost, style: RouteStyle): VirtualHost {
