@@ -21,3 +21,11 @@ export function sortInPlace<T>(list: T[], compare: (a: T, b: T) => number): T[] 
   }
   return list;
 }
+
+/**
+ * Sorts strings in place by code unit, as `sort(compareText)` does: the built-in sort without a
+ * comparator compares strings by UTF-16 code units, and needs no call per comparison.
+ */
+export function sortTexts(list: string[]): string[] {
+  return list.sort();
+}

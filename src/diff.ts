@@ -4,7 +4,7 @@
  * make-before-break push order. Pure: hashing only, no I/O, clock or randomness.
  */
 import { createHash } from 'node:crypto';
-import { compareText } from './compare.js';
+import { sortTexts } from './compare.js';
 import { jsonEqual } from './model/snapshot.js';
 import {
   type ResourceKind,
@@ -204,7 +204,7 @@ function versionsOf<K extends ResourceKind>(
   byName: ReadonlyMap<string, ResourceOf<K>>,
   cache: WeakMap<object, string> | undefined,
 ): KindVersions {
-  const names = [...byName.keys()].sort(compareText);
+  const names = sortTexts([...byName.keys()]);
   const versions = new Map<string, string>();
   for (const name of names) {
     const resource = byName.get(name);
@@ -239,7 +239,7 @@ function diffKind<K extends ResourceKind>(
 ): KindDiff<K> {
   const prevByName = indexByName(kind, prev);
   const nextByName = indexByName(kind, next);
-  const names = [...nextByName.keys()].sort(compareText);
+  const names = sortTexts([...nextByName.keys()]);
   const upserted: Upsert<K>[] = [];
   for (const name of names) {
     const resource = nextByName.get(name) as ResourceOf<K>;
@@ -250,7 +250,7 @@ function diffKind<K extends ResourceKind>(
     if (before === undefined || cachedVersion(kind, before, cache) !== version)
       upserted.push({ name, version, resource });
   }
-  const removed = [...prevByName.keys()].filter((name) => !nextByName.has(name)).sort(compareText);
+  const removed = sortTexts([...prevByName.keys()].filter((name) => !nextByName.has(name)));
   // Every version is computed only when asked for: a push of upserts and removals needs none.
   return kindDiffOf(
     upserted,
@@ -325,7 +325,7 @@ function applyKind<K extends ResourceKind>(
   for (const resource of prev) byName.set(resourceName(kind, resource), resource);
   for (const name of change.removed) byName.delete(name);
   for (const { name, resource } of change.upserted) byName.set(name, resource);
-  return [...byName.keys()].sort(compareText).flatMap((name) => {
+  return sortTexts([...byName.keys()]).flatMap((name) => {
     const resource = byName.get(name);
     return resource === undefined ? [] : [resource];
   });

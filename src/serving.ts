@@ -4,7 +4,7 @@
  * subscriptions and ACK/NACK bookkeeping stay with the host (docs/guides/serving.md).
  */
 
-import { compareText } from './compare.js';
+import { compareText, sortTexts } from './compare.js';
 import type { KindDiff, PushStep, ResourceDiff, ResourceOf, Upsert } from './diff.js';
 import { type ResourceKind, resourceCodecs, resourceKinds, resourceName, typeUrls } from './resources.js';
 import { type MessageCodec, packAny } from './translate/xds/any.js';
@@ -86,7 +86,7 @@ export function discoveryResponse<K extends ResourceKind>(
       throw new Error(`kube-xds: two ${kind} resources are named ${JSON.stringify(name)}`);
     if (wanted === undefined || wanted.has(name)) byName.set(name, resource);
   }
-  const packed = [...byName.keys()].sort(compareText).flatMap((name) => {
+  const packed = sortTexts([...byName.keys()]).flatMap((name) => {
     const resource = byName.get(name);
     return resource === undefined ? [] : [packResource(kind, resource)];
   });
@@ -163,7 +163,7 @@ export function deltaDiscoveryResponse<K extends ResourceKind>(
     ...(systemVersionInfo !== undefined ? { systemVersionInfo } : {}),
     resources,
     typeUrl: typeUrls[kind],
-    removedResources: [...removed].sort(compareText),
+    removedResources: sortTexts([...removed]),
     nonce: options.nonce,
   };
 }

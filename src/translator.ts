@@ -5,7 +5,7 @@
  * names into a ResourceDiff. Versions are hashes of the (canonical) binary encoding, computed only
  * for resources that changed and cached per message object.
  */
-import { compareText } from './compare.js';
+import { compareText, sortTexts } from './compare.js';
 import { type Diagnostic, diagnosticOf, sortDiagnostics } from './diagnostics.js';
 import {
   hashParts,
@@ -166,6 +166,8 @@ export function createTranslatorWith(options: ResolvedOptions, { oneShot = false
     ir: T,
     build: (ir: T) => K,
   ): K => {
+    // One batch never meets the same IR again: a weak cache entry per resource would only cost GC work.
+    if (oneShot) return build(ir);
     let built = cache.get(ir);
     if (built === undefined) {
       built = build(ir);
@@ -242,7 +244,7 @@ export function createTranslatorWith(options: ResolvedOptions, { oneShot = false
 
   function sortedResources<K extends ResourceKind>(kind: K): ResourceOf<K>[] {
     const map = store[kind] as Map<string, ResourceOf<K>>;
-    return [...map.keys()].sort(compareText).map((name) => map.get(name) as ResourceOf<K>);
+    return sortTexts([...map.keys()]).map((name) => map.get(name) as ResourceOf<K>);
   }
 
   const currentResources = (): XdsResources => ({
@@ -271,7 +273,7 @@ export function createTranslatorWith(options: ResolvedOptions, { oneShot = false
     const map = store[kind] as Map<string, ResourceOf<K>>;
     const upserted: Upsert<K>[] = [];
     const removed: string[] = [];
-    for (const name of [...touched].sort(compareText)) {
+    for (const name of sortTexts([...touched])) {
       const now = map.get(name);
       const then = before.get(name);
       if (now === undefined) {
@@ -282,7 +284,7 @@ export function createTranslatorWith(options: ResolvedOptions, { oneShot = false
       if (then === undefined || versionOf(kind, then) !== version)
         upserted.push({ name, version, resource: now });
     }
-    const names = lazy(() => [...map.keys()].sort(compareText));
+    const names = lazy(() => sortTexts([...map.keys()]));
     return kindDiffOf(upserted, removed, names, (n) => versionOf(kind, map.get(n) as ResourceOf<K>));
   }
 
@@ -382,7 +384,7 @@ export function createTranslatorWith(options: ResolvedOptions, { oneShot = false
         set('listeners', httpListenerName, undefined, touched.listeners);
     }
     if (httpsChanged) {
-      const fqdns = [...state.https.keys()].sort(compareText);
+      const fqdns = sortTexts([...state.https.keys()]);
       const live = new Set<string>();
       const filterChains = fqdns.map((fqdn) => {
         const vhost = state.https.get(fqdn) as IrSecureVirtualHost;

@@ -4,7 +4,7 @@
 import { isIPv4 as nodeIsIPv4 } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareText, sortInPlace } from '../../src/compare.js';
+import { compareText, sortInPlace, sortTexts } from '../../src/compare.js';
 import {
   invalidString,
   isIntegerIn,
@@ -36,6 +36,17 @@ describe('sortInPlace', () => {
 
   it('sorts strings by code unit like compareText', () => {
     expect(sortInPlace(['b', 'B', 'a', 'é', ''], compareText)).toEqual(['', 'B', 'a', 'b', 'é']);
+  });
+});
+
+describe('sortTexts', () => {
+  it('orders like sort(compareText), surrogates and all', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary', maxLength: 6 }), { maxLength: 30 }), (list) => {
+        expect(sortTexts([...list])).toEqual([...list].sort(compareText));
+      }),
+      runs(300),
+    );
   });
 });
 
