@@ -4,7 +4,7 @@
  * non-terminating endpoints serve; ports match by name; zones become localities; duplicates go.
  */
 
-import { compareText, sortInPlace } from '../compare.js';
+import { sortInPlace, sortTexts } from '../compare.js';
 import type { DiagnosticSink } from '../diagnostics.js';
 import type { Endpoint, EndpointGroup, Locality } from '../model/ir.js';
 import type { EndpointPortView } from '../model/k8s/endpoint-slice.js';
@@ -21,24 +21,29 @@ function matchingPorts(ports: readonly EndpointPortView[], name: string): number
 }
 
 export function buildEndpointGroup(lookup: Lookup, need: EndpointsNeed, sink: DiagnosticSink): EndpointGroup {
-  // Addresses already added, per port: the first zone an address:port appears in keeps it.
-  const seen = new Map<number, Set<string>>();
+  // Addresses already added, per port: the first zone an address:port appears in keeps it. A group
+  // nearly always has one port, whose set is kept aside from the map of the others.
+  let firstPort: number | undefined;
+  const firstSeen = new Set<string>();
+  let otherSeen: Map<number, Set<string>> | undefined;
   const byZone = new Map<string, Endpoint[]>();
   const add = (zone: string, address: string, port: number) => {
-    let addresses = seen.get(port);
-    if (addresses === undefined) {
-      addresses = new Set();
-      seen.set(port, addresses);
-    } else if (addresses.has(address)) {
-      return;
+    firstPort ??= port;
+    let addresses = firstSeen;
+    if (port !== firstPort) {
+      otherSeen ??= new Map();
+      const set = otherSeen.get(port);
+      if (set === undefined) otherSeen.set(port, (addresses = new Set()));
+      else addresses = set;
     }
+    if (addresses.has(address)) return;
     addresses.add(address);
     const list = byZone.get(zone);
     if (list === undefined) byZone.set(zone, [{ address, port }]);
     else list.push({ address, port });
   };
 
-  for (const part of [need, ...(need.more ?? [])]) {
+  for (const part of need.more === undefined ? [need] : [need, ...need.more]) {
     const slices = lookup.slices(part.namespace, part.service);
     if (slices.length > 0) {
       for (const slice of slices) {
@@ -86,7 +91,7 @@ export function buildEndpointGroup(lookup: Lookup, need: EndpointsNeed, sink: Di
     }
   }
 
-  const localities: Locality[] = sortInPlace([...byZone.keys()], compareText).map((zone) => ({
+  const localities: Locality[] = sortTexts([...byZone.keys()]).map((zone) => ({
     zone,
     endpoints: sortInPlace(byZone.get(zone) ?? [], compareEndpoints),
   }));

@@ -5,6 +5,7 @@ import { isIPv4 as nodeIsIPv4 } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareText, sortInPlace, sortTexts } from '../../src/compare.js';
+import * as f from '../../src/fixtures/index.js';
 import {
   invalidString,
   isIntegerIn,
@@ -14,7 +15,8 @@ import {
   readOptionalString,
   readString,
 } from '../../src/model/k8s/read.js';
-import type { Report } from '../../src/model/snapshot.js';
+import { createObjectIndex, parseObject, type Report } from '../../src/model/snapshot.js';
+import { buildEndpointGroup } from '../../src/translate/endpoints.js';
 import { isIPv4 } from '../../src/translate/validate.js';
 import { encodeMessage } from '../../src/translate/xds/any.js';
 import { Cluster } from '../../src/xds-types/envoy/config/cluster/v3/cluster.js';
@@ -172,5 +174,62 @@ describe('isIPv4', () => {
       '1.2.3.4\n',
     ])
       expect(isIPv4(text)).toBe(nodeIsIPv4(text));
+  });
+});
+
+describe('buildEndpointGroup', () => {
+  it('keeps the first zone of each address and port, across the ports of several Services', () => {
+    const index = createObjectIndex();
+    const objects = [
+      f.endpointSlice('a/web-1', {
+        service: 'web',
+        ports: [{ name: 'http', port: 8080 }],
+        endpoints: [
+          { address: '10.0.0.2', zone: 'z2' },
+          { address: '10.0.0.1', zone: 'z1' },
+          { address: '10.0.0.2', zone: 'z1' },
+        ],
+      }),
+      f.endpointSlice('a/api-1', {
+        service: 'api',
+        ports: [{ name: 'http', port: 9090 }],
+        endpoints: [
+          { address: '10.0.0.2', zone: 'z1' },
+          { address: '10.0.0.1', zone: 'z1' },
+        ],
+      }),
+      f.endpointSlice('a/web-2', {
+        service: 'web',
+        ports: [{ name: 'http', port: 8080 }],
+        endpoints: [{ address: '10.0.0.1', zone: 'z3' }],
+      }),
+    ];
+    for (const object of objects) {
+      const view = parseObject(object)?.view;
+      if (view !== undefined) index.add(view);
+    }
+    const port = { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP', appProtocol: undefined };
+    const group = buildEndpointGroup(
+      index,
+      {
+        name: 'extension/a/ext',
+        namespace: 'a',
+        service: 'web',
+        port,
+        more: [{ namespace: 'a', service: 'api', port }],
+      },
+      { report: () => undefined },
+    );
+    expect(group.localities).toEqual([
+      {
+        zone: 'z1',
+        endpoints: [
+          { address: '10.0.0.1', port: 8080 },
+          { address: '10.0.0.1', port: 9090 },
+          { address: '10.0.0.2', port: 9090 },
+        ],
+      },
+      { zone: 'z2', endpoints: [{ address: '10.0.0.2', port: 8080 }] },
+    ]);
   });
 });

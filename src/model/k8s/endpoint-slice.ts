@@ -7,6 +7,7 @@ import {
   isPlainString,
   isRecord,
   optionalStringAt,
+  ownField,
   type Reader,
   readArray,
   readBoolean,
@@ -96,15 +97,19 @@ function readSliceEndpoint(
     readRecord(r, entry, ['endpoints', i]);
     return;
   }
-  let addresses = field(entry, 'addresses');
+  let addresses = ownField(entry, 'addresses');
   if (!Array.isArray(addresses)) addresses = readArray(r, addresses, ['endpoints', i, 'addresses']);
-  let conditions = field(entry, 'conditions');
-  if (conditions !== undefined && !isRecord(conditions))
-    conditions = readRecord(r, conditions, ['endpoints', i, 'conditions']);
-  let ready = field(conditions, 'ready');
+  let ready: unknown;
+  let terminating: unknown;
+  const conditions = ownField(entry, 'conditions');
+  if (isRecord(conditions)) {
+    ready = ownField(conditions, 'ready');
+    terminating = ownField(conditions, 'terminating');
+  } else if (conditions !== undefined) {
+    readRecord(r, conditions, ['endpoints', i, 'conditions']);
+  }
   if (ready !== undefined && typeof ready !== 'boolean')
     ready = readBoolean(r, ready, ['endpoints', i, 'conditions', 'ready']);
-  let terminating = field(conditions, 'terminating');
   if (terminating !== undefined && typeof terminating !== 'boolean')
     terminating = readBoolean(r, terminating, ['endpoints', i, 'conditions', 'terminating']);
   // Only the first address is used: Kubernetes documents the others as unused by consumers.
@@ -112,7 +117,7 @@ function readSliceEndpoint(
   const readAddress = isPlainString(address, 64)
     ? address
     : readString(r, address, ['endpoints', i, 'addresses', 0], 64);
-  const zone = field(entry, 'zone');
+  const zone = ownField(entry, 'zone');
   const readZone = isPlainString(zone, 253)
     ? zone
     : (readString(r, zone, ['endpoints', i, 'zone'], 253) ?? '');
