@@ -421,9 +421,18 @@ function incremental(cluster: SyntheticCluster, settings: Settings, run: ScaleRu
   }
 }
 
-/** Live heap: the JS heap plus ArrayBuffer backing stores (encoded bytes, Secret bytes). */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Live heap: the JS heap plus ArrayBuffer backing stores (encoded bytes, Secret bytes). Right after
+ * a translation, heapUsed after gc() can still count tens of MB that V8's background GC threads have
+ * not yet given back, however many gc() calls follow; blocking this thread for a moment (they keep
+ * running) and collecting once more gives a stable value.
+ */
 function liveBytes(): number {
   collect();
+  collect();
+  Atomics.wait(pause, 0, 0, 100);
   collect();
   const usage = process.memoryUsage();
   return usage.heapUsed + usage.arrayBuffers;
@@ -443,9 +452,8 @@ function retainedBy(make: () => unknown, copies: number): number {
 }
 
 /**
- * Copies held per heap sample. heapUsed after gc() is off by about ±8 MB now and then (garbage still
- * counted: heap snapshots taken at the same points do not show it), which is most of the S output;
- * holding several copies divides that error. At M and L it is under 1% of one copy.
+ * Copies held per heap sample: at S one output is a few MB, so several copies make the measurement
+ * larger than any leftover noise. At M and L one copy is plenty.
  */
 const heapCopies: Readonly<Record<ScaleName, number>> = { S: 8, M: 1, L: 1 };
 

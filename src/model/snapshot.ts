@@ -133,7 +133,7 @@ export function compareMeta(a: Meta, b: Meta): number {
 
 /** Oldest first, then namespace/name: the order in which conflicting claims are honoured. */
 export function compareAge(a: Meta, b: Meta): number {
-  return compareText(a.creationTimestamp, b.creationTimestamp) || compareMeta(a, b);
+  return a.createdAt === b.createdAt ? compareMeta(a, b) : a.createdAt < b.createdAt ? -1 : 1;
 }
 
 /** JSON with sorted keys: the tie-breaker between two objects that claim the same identity. */

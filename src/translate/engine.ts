@@ -182,13 +182,14 @@ function trackingLookup(lookup: Lookup, deps: Set<string>): Lookup {
 
 interface CachedClaims {
   readonly claims: IngressClaims;
-  readonly deps: ReadonlySet<string>;
-  readonly hosts: ReadonlySet<string>;
+  /** Kept as lists: a cached result lives as long as its object, and a Set costs several times more. */
+  readonly deps: readonly string[];
+  readonly hosts: readonly string[];
 }
 
 interface CachedProxy {
   readonly claims: ProxyClaims;
-  readonly deps: ReadonlySet<string>;
+  readonly deps: readonly string[];
 }
 
 /** Claimant ids: an Ingress is `ns/name`, a root HTTPProxy `HTTPProxy:ns/name`. */
@@ -206,7 +207,7 @@ interface HostState {
 
 interface GroupState {
   readonly group: EndpointGroup;
-  readonly deps: ReadonlySet<string>;
+  readonly deps: readonly string[];
   readonly reports: readonly Report[];
 }
 
@@ -294,6 +295,8 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
   const noDeps: ReadonlySet<string> = new Set();
   const newDeps = () => (incremental ? new Set<string>() : (noDeps as Set<string>));
   const noReports: Report[] = [];
+  const noKeys: readonly string[] = [];
+  const listOf = (keys: ReadonlySet<string>): readonly string[] => (keys.size === 0 ? noKeys : [...keys]);
   /** One sink for every endpoint group build; each build's reports are taken right after it. */
   const groupReports: Report[] = [];
   const groupSink = { report: (...args: Report) => void groupReports.push(args) };
@@ -320,7 +323,7 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
     const hostSet = new Set<string>();
     for (const claim of result.tls) hostSet.add(claim.fqdn);
     for (const claim of result.routes) hostSet.add(claim.fqdn);
-    const cached = { claims: result, deps, hosts: hostSet };
+    const cached = { claims: result, deps: listOf(deps), hosts: [...hostSet] };
     claims.set(id, cached);
     for (const dep of deps) dependents.add(dep, id);
     for (const host of hostSet) hostClaimants.add(host, id);
@@ -344,7 +347,7 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
     const key = proxyKey(id);
     const deps = newDeps();
     const result = evaluateProxy(view, lookupFor(deps), options, secretChecks);
-    const cached = { claims: result, deps };
+    const cached = { claims: result, deps: listOf(deps) };
     proxyClaims.set(id, cached);
     for (const dep of deps) dependents.add(dep, key);
     if (result.fqdn !== undefined) hostClaimants.add(result.fqdn, key);
@@ -759,7 +762,7 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
       for (const dep of old?.deps ?? []) groupDependents.delete(dep, name);
       for (const dep of deps) groupDependents.add(dep, name);
       const kept = old !== undefined && jsonEqual(old.group, group) ? old.group : group;
-      groups.set(name, { group: kept, deps, reports });
+      groups.set(name, { group: kept, deps: listOf(deps), reports });
       if (endpoints.get(name) !== kept) changedEndpoints.add(name);
       endpoints.set(name, kept);
     }

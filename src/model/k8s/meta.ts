@@ -8,8 +8,12 @@ export interface Meta {
   readonly name: string;
   /** Empty for kinds whose annotations kube-xds never reads (they are still checked). */
   readonly annotations: ReadonlyMap<string, string>;
-  /** UTC ISO timestamp, or unknownTimestamp when absent; used only to order objects (oldest first). */
-  readonly creationTimestamp: string;
+  /**
+   * metadata.creationTimestamp in milliseconds since the epoch, or unknownTimestamp (+Infinity) when
+   * absent or unreadable; used only to order objects (oldest first). A number keeps no string per
+   * object and orders every year correctly.
+   */
+  readonly createdAt: number;
 }
 
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -82,12 +86,10 @@ export function parseMeta(
   const fullRef: ObjectRef = { kind, namespace, name };
   const r: Reader = { ref: fullRef, sink };
   const created = metadata.creationTimestamp;
-  const creationTimestamp =
+  const createdAt =
     created instanceof Date
-      ? Number.isNaN(created.getTime())
-        ? ''
-        : created.toISOString()
-      : (readString(r, created, creationTimestampPath, 64) ?? '');
+      ? timeOf(created.getTime())
+      : timeOf(Date.parse(readString(r, created, creationTimestampPath, 64) ?? ''));
   // Kubernetes allows 256 KiB of annotations (kubectl's last-applied-configuration can be large).
   // Annotations a kind never reads, and labels, are checked for their shape only; the one label
   // kube-xds reads (an EndpointSlice's Service) is read where it is used.
@@ -104,7 +106,7 @@ export function parseMeta(
     namespace,
     name,
     annotations,
-    creationTimestamp: normalizeTimestamp(creationTimestamp),
+    createdAt,
   };
 }
 
@@ -113,13 +115,6 @@ const annotationsPath = ['metadata', 'annotations'] as const;
 const labelsPath = ['metadata', 'labels'] as const;
 
 /** Sorts after every real timestamp, so an object without one never wins an "oldest first" rule. */
-export const unknownTimestamp = '\uffff';
+export const unknownTimestamp = Number.POSITIVE_INFINITY;
 
-/** RFC 3339 timestamps sort as text once normalised to UTC. */
-function normalizeTimestamp(text: string): string {
-  if (text === '') return unknownTimestamp;
-  // The API server's own form, UTC to the second: normalise without parsing.
-  if (/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(text)) return `${text.slice(0, -1)}.000Z`;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? unknownTimestamp : new Date(ms).toISOString();
-}
+const timeOf = (ms: number): number => (Number.isNaN(ms) ? unknownTimestamp : ms);
