@@ -111,7 +111,7 @@ export function quickIdentity(object: unknown): string | undefined {
 }
 
 /** quickIdentity as its kind, namespace and name. */
-export function identityParts(
+function identityParts(
   object: unknown,
 ): readonly [kind: string, namespace: string, name: string] | undefined {
   const o = object as { kind?: unknown; metadata?: { namespace?: unknown; name?: unknown } } | null;

@@ -27,7 +27,6 @@ import {
   dependenciesOf,
   dependency,
   identityOf,
-  identityParts,
   jsonEqual,
   type Lookup,
   type Parsed,
@@ -52,6 +51,17 @@ export type ObjectChange =
 interface Entry {
   readonly object: unknown;
   readonly parsed: Parsed;
+}
+
+/**
+ * An entry as the resync index holds it: with the object's kind, namespace, name and
+ * resourceVersion copied out, so checking a re-delivered object reads this one record.
+ */
+interface HeldEntry {
+  readonly entry: Entry;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly resourceVersion: string | undefined;
 }
 
 /** The IR the engine currently holds, with what changed in the last batch. */
@@ -253,40 +263,70 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
 
   // Entries also indexed by kind, namespace and name, so a resync finds the held copy without
   // building an identity string per object.
-  const held = new Map<string, Map<string, Map<string, Entry>>>();
-  const heldKey = (ref: Parsed['ref']) =>
-    [ref.kind, ref.kind === 'IngressClass' ? '' : ref.namespace, ref.name] as const;
+  // Entries also indexed by name (then kind and namespace), so a resync finds the held copy with one
+  // lookup and no identity string per object. Most names are held once; a few (a Service and its
+  // Endpoints, the same name in several namespaces) share a list.
+  const held = new Map<string, HeldEntry | HeldEntry[]>();
+  const heldNamespace = (ref: Parsed['ref']) => (ref.kind === 'IngressClass' ? '' : ref.namespace);
+
+  function findHeld(name: string, kind: string, namespace: string): HeldEntry | undefined {
+    const slot = held.get(name);
+    if (slot === undefined) return undefined;
+    if (!Array.isArray(slot)) return slot.kind === kind && slot.namespace === namespace ? slot : undefined;
+    return slot.find((h) => h.kind === kind && h.namespace === namespace);
+  }
+
+  function dropHeld(name: string, kind: string, namespace: string): void {
+    const slot = held.get(name);
+    if (slot === undefined) return;
+    if (!Array.isArray(slot)) {
+      if (slot.kind === kind && slot.namespace === namespace) held.delete(name);
+      return;
+    }
+    const rest = slot.filter((h) => h.kind !== kind || h.namespace !== namespace);
+    if (rest.length === 1) held.set(name, rest[0] as HeldEntry);
+    else held.set(name, rest);
+  }
 
   function setEntry(identity: string, entry: Entry): void {
     entries.set(identity, entry);
     if (!incremental) return;
-    const [kind, namespace, name] = heldKey(entry.parsed.ref);
-    let byNamespace = held.get(kind);
-    if (byNamespace === undefined) {
-      byNamespace = new Map();
-      held.set(kind, byNamespace);
-    }
-    let byName = byNamespace.get(namespace);
-    if (byName === undefined) {
-      byName = new Map();
-      byNamespace.set(namespace, byName);
-    }
-    byName.set(name, entry);
+    const { ref } = entry.parsed;
+    const namespace = heldNamespace(ref);
+    dropHeld(ref.name, ref.kind, namespace);
+    const record = { entry, kind: ref.kind, namespace, resourceVersion: resourceVersion(entry.object) };
+    const slot = held.get(ref.name);
+    if (slot === undefined) held.set(ref.name, record);
+    else if (Array.isArray(slot)) slot.push(record);
+    else held.set(ref.name, [slot, record]);
   }
 
   function deleteEntry(identity: string): void {
     const entry = entries.get(identity);
     if (entry === undefined) return;
     entries.delete(identity);
-    const [kind, namespace, name] = heldKey(entry.parsed.ref);
-    held.get(kind)?.get(namespace)?.delete(name);
+    const { ref } = entry.parsed;
+    dropHeld(ref.name, ref.kind, heldNamespace(ref));
   }
 
-  /** The entry held for an object's kind, namespace and name (read without parsing it), if any. */
-  function heldObject(object: unknown): Entry | undefined {
-    if (!incremental) return undefined;
-    const parts = identityParts(object);
-    return parts === undefined ? undefined : held.get(parts[0])?.get(parts[1])?.get(parts[2]);
+  /**
+   * Whether an upsert re-delivers the object already held (same kind, namespace, name and
+   * resourceVersion), read without parsing it or building a string: an informer resync sends every
+   * object again, and the API server guarantees equal content for an equal resourceVersion.
+   */
+  function isHeld(object: unknown): boolean {
+    if (!incremental) return false;
+    const o = object as { kind?: unknown; metadata?: { namespace?: unknown; name?: unknown } } | null;
+    const kind = o?.kind;
+    const name = o?.metadata?.name;
+    if (typeof kind !== 'string' || typeof name !== 'string') return false;
+    const namespace = kind === 'IngressClass' ? '' : (o?.metadata?.namespace ?? 'default');
+    if (typeof namespace !== 'string') return false;
+    const found = findHeld(name, kind, namespace);
+    if (found === undefined) return false;
+    if (found.entry.object === object) return true;
+    const version = resourceVersion(object);
+    return version !== undefined ? version === found.resourceVersion : jsonEqual(found.entry.object, object);
   }
 
   /** The index, recording into `deps` what is looked up when later batches need to know. */
@@ -562,8 +602,7 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
       let previous: Entry | undefined;
       if (change.type === 'upsert') {
         // An informer resync re-delivers every object: skip unchanged ones before parsing them.
-        const held = heldObject(change.object);
-        if (held !== undefined && unchanged(held.object, change.object)) continue;
+        if (isHeld(change.object)) continue;
         parsed = parseObject(change.object);
         if (parsed === undefined) continue;
         identity = parsed.identity;
