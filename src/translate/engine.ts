@@ -48,17 +48,13 @@ export type ObjectChange =
   | { readonly type: 'upsert'; readonly object: unknown }
   | { readonly type: 'delete'; readonly kind: string; readonly namespace?: string; readonly name: string };
 
+/**
+ * An object the engine holds, with its kind, namespace (empty for IngressClass) and
+ * resourceVersion copied out, so checking a re-delivered object reads this one record.
+ */
 interface Entry {
   readonly object: unknown;
   readonly parsed: Parsed;
-}
-
-/**
- * An entry as the resync index holds it: with the object's kind, namespace, name and
- * resourceVersion copied out, so checking a re-delivered object reads this one record.
- */
-interface HeldEntry {
-  readonly entry: Entry;
   readonly kind: string;
   readonly namespace: string;
   readonly resourceVersion: string | undefined;
@@ -266,10 +262,10 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
   // Entries also indexed by name (then kind and namespace), so a resync finds the held copy with one
   // lookup and no identity string per object. Most names are held once; a few (a Service and its
   // Endpoints, the same name in several namespaces) share a list.
-  const held = new Map<string, HeldEntry | HeldEntry[]>();
+  const held = new Map<string, Entry | Entry[]>();
   const heldNamespace = (ref: Parsed['ref']) => (ref.kind === 'IngressClass' ? '' : ref.namespace);
 
-  function findHeld(name: string, kind: string, namespace: string): HeldEntry | undefined {
+  function findHeld(name: string, kind: string, namespace: string): Entry | undefined {
     const slot = held.get(name);
     if (slot === undefined) return undefined;
     if (!Array.isArray(slot)) return slot.kind === kind && slot.namespace === namespace ? slot : undefined;
@@ -284,21 +280,26 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
       return;
     }
     const rest = slot.filter((h) => h.kind !== kind || h.namespace !== namespace);
-    if (rest.length === 1) held.set(name, rest[0] as HeldEntry);
+    if (rest.length === 1) held.set(name, rest[0] as Entry);
     else held.set(name, rest);
   }
 
-  function setEntry(identity: string, entry: Entry): void {
+  function setEntry(identity: string, object: unknown, parsed: Parsed): void {
+    const { ref } = parsed;
+    const entry: Entry = {
+      object,
+      parsed,
+      kind: ref.kind,
+      namespace: heldNamespace(ref),
+      resourceVersion: resourceVersion(object),
+    };
     entries.set(identity, entry);
     if (!incremental) return;
-    const { ref } = entry.parsed;
-    const namespace = heldNamespace(ref);
-    dropHeld(ref.name, ref.kind, namespace);
-    const record = { entry, kind: ref.kind, namespace, resourceVersion: resourceVersion(entry.object) };
+    dropHeld(ref.name, entry.kind, entry.namespace);
     const slot = held.get(ref.name);
-    if (slot === undefined) held.set(ref.name, record);
-    else if (Array.isArray(slot)) slot.push(record);
-    else held.set(ref.name, [slot, record]);
+    if (slot === undefined) held.set(ref.name, entry);
+    else if (Array.isArray(slot)) slot.push(entry);
+    else held.set(ref.name, [slot, entry]);
   }
 
   function deleteEntry(identity: string): void {
@@ -324,9 +325,9 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
     if (typeof namespace !== 'string') return false;
     const found = findHeld(name, kind, namespace);
     if (found === undefined) return false;
-    if (found.entry.object === object) return true;
+    if (found.object === object) return true;
     const version = resourceVersion(object);
-    return version !== undefined ? version === found.resourceVersion : jsonEqual(found.entry.object, object);
+    return version !== undefined ? version === found.resourceVersion : jsonEqual(found.object, object);
   }
 
   /** The index, recording into `deps` what is looked up when later batches need to know. */
@@ -631,8 +632,7 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
         touch(after);
         index.add(after);
       }
-      if (change.type === 'upsert' && parsed !== undefined)
-        setEntry(identity, { object: change.object, parsed });
+      if (change.type === 'upsert' && parsed !== undefined) setEntry(identity, change.object, parsed);
       else deleteEntry(identity);
     }
     return batch;
