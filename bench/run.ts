@@ -248,8 +248,9 @@ interface ScaleRun {
 interface Settings {
   readonly samples: number;
   /**
-   * Warm-up runs of full translations (and other whole-cluster work): 1 for the first scale of the
-   * process, 0 after it, since the code is warm by then and each run costs seconds at L.
+   * Warm-up runs of full translations (and other whole-cluster work): 3 for the first scale of the
+   * process (one run leaves much of the code unoptimised: the first S samples ran about a third
+   * slower than later ones), 0 after it, since the code is warm by then and each run costs seconds at L.
    */
   readonly heavyWarmup: number;
   readonly only: ReadonlySet<string> | undefined;
@@ -498,7 +499,7 @@ function runScale(
   only: ReadonlySet<string> | undefined,
   first: boolean,
 ) {
-  const settings: Settings = { samples, only, heavyWarmup: first ? 1 : 0 };
+  const settings: Settings = { samples, only, heavyWarmup: first ? 3 : 0 };
   const started = performance.now();
   log(`[${name}] generating (seed ${seed})`);
   const cluster = generateCluster(scales[name], seed);

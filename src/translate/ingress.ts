@@ -57,8 +57,11 @@ const annotationPath = (name: string): FieldPath => ['metadata', 'annotations', 
 /** One route an Ingress asks for on one virtual host. */
 export interface RouteClaim {
   readonly fqdn: string;
-  /** `http`: the plain listener; `https`: the TLS virtual host, if one exists for the fqdn. */
-  readonly listener: 'http' | 'https';
+  /**
+   * `http`: the plain listener; `https`: the TLS virtual host, if one exists for the fqdn; `both`:
+   * the same route on each (one claim instead of two, as most Ingress routes are).
+   */
+  readonly listener: 'http' | 'https' | 'both';
   readonly route: Route;
   readonly path: FieldPath;
   readonly isDefaultBackend: boolean;
@@ -446,9 +449,14 @@ function routeClaims(ctx: Context, ingress: IngressView): RouteClaim[] {
         path: entry.path,
         isDefaultBackend,
       });
+      // The https route is used only if some Ingress configures TLS for this host (Contour's secure
+      // virtual hosts are global).
+      if (!policy.forceSslRedirect && policy.allowHttp && fqdn !== '*') {
+        claims.push(claim('both', forward));
+        continue;
+      }
       if (policy.forceSslRedirect) claims.push(claim('http', { kind: 'httpsRedirect' }));
       else if (policy.allowHttp) claims.push(claim('http', forward));
-      // Used only if some Ingress configures TLS for this host (Contour's secure virtual hosts are global).
       if (fqdn !== '*') claims.push(claim('https', forward));
     }
   }
@@ -616,12 +624,14 @@ export function mergeHost(
   for (const claims of claimants) {
     for (const claim of claims.routes) {
       if (claim.fqdn !== fqdn) continue;
-      if (claim.listener === 'http') addRoute(http, fqdn, claim, claims.ingress, reports);
-      else if (secure !== undefined) addRoute(https, fqdn, claim, claims.ingress, reports);
+      if (claim.listener !== 'https') addRoute(http, fqdn, claim, claims.ingress, reports);
+      if (claim.listener !== 'http' && secure !== undefined)
+        addRoute(https, fqdn, claim, claims.ingress, reports);
     }
   }
   for (const claim of proxy?.routes ?? []) {
-    addProxyRoute(claim.listener === 'http' ? http : https, fqdn, claim, proxy as ProxyClaims, reports);
+    if (claim.listener !== 'https') addProxyRoute(http, fqdn, claim, proxy as ProxyClaims, reports);
+    if (claim.listener !== 'http') addProxyRoute(https, fqdn, claim, proxy as ProxyClaims, reports);
   }
   const routes = (table: RouteTable) => {
     const list: Route[] = [];
