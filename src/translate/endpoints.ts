@@ -33,8 +33,12 @@ export function buildEndpointGroup(lookup: Lookup, need: EndpointsNeed, sink: Di
     if (port !== firstPort) {
       otherSeen ??= new Map();
       const set = otherSeen.get(port);
-      if (set === undefined) otherSeen.set(port, (addresses = new Set()));
-      else addresses = set;
+      if (set === undefined) {
+        addresses = new Set();
+        otherSeen.set(port, addresses);
+      } else {
+        addresses = set;
+      }
     }
     if (addresses.has(address)) return;
     addresses.add(address);
