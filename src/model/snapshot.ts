@@ -63,7 +63,6 @@ export interface Parsed {
   readonly reports: readonly Report[];
 }
 
-/** Parses one object, or returns undefined for kinds kube-xds does not read. Never throws. */
 /**
  * Collects one parse's reports. Parsing is synchronous and never re-enters itself, so one collector
  * serves every parse, and a clean object (the common case) allocates no sink and no list.
@@ -76,6 +75,7 @@ function takeReports(): readonly Report[] {
   return collected.length === 0 ? noReports : collected.splice(0);
 }
 
+/** Parses one object, or returns undefined for kinds kube-xds does not read. Never throws. */
 export function parseObject(object: unknown): Parsed | undefined {
   if (!isRecord(object)) return undefined;
   const { apiVersion, kind } = object;
@@ -106,20 +106,26 @@ export function parseObject(object: unknown): Parsed | undefined {
  * kinds default to `default`; IngressClass is cluster-scoped). Undefined when it cannot be read.
  */
 export function quickIdentity(object: unknown): string | undefined {
-  const parts = identityParts(object);
-  return parts === undefined ? undefined : identityOf(...parts);
+  return readIdentity(object, identityOf);
 }
 
-/** quickIdentity as its kind, namespace and name. */
-function identityParts(
+/** IngressClass is the one cluster-scoped kind kube-xds reads: its identity has no namespace. */
+export const isClusterScoped = (kind: string): boolean => kind === 'IngressClass';
+
+/**
+ * Reads the kind, namespace and name quickIdentity uses and hands them to `use`, without building
+ * a string or a tuple (a resync checks every object this way); undefined when they cannot be read.
+ */
+export function readIdentity<T>(
   object: unknown,
-): readonly [kind: string, namespace: string, name: string] | undefined {
+  use: (kind: string, namespace: string, name: string) => T,
+): T | undefined {
   const o = object as { kind?: unknown; metadata?: { namespace?: unknown; name?: unknown } } | null;
   const kind = o?.kind;
   const name = o?.metadata?.name;
   if (typeof kind !== 'string' || typeof name !== 'string') return undefined;
-  const namespace = kind === 'IngressClass' ? '' : (o?.metadata?.namespace ?? 'default');
-  return typeof namespace === 'string' ? [kind, namespace, name] : undefined;
+  const namespace = isClusterScoped(kind) ? '' : (o?.metadata?.namespace ?? 'default');
+  return typeof namespace === 'string' ? use(kind, namespace, name) : undefined;
 }
 
 export const identityOf = (kind: string, namespace: string, name: string): string =>

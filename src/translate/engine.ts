@@ -27,11 +27,13 @@ import {
   dependenciesOf,
   dependency,
   identityOf,
+  isClusterScoped,
   jsonEqual,
   type Lookup,
   type Parsed,
   parseObject,
   type Report,
+  readIdentity,
   type View,
 } from '../model/snapshot.js';
 import type { ResolvedOptions } from '../options.js';
@@ -95,12 +97,15 @@ export interface Engine {
   }[];
 }
 
-/** Objects whose resourceVersion is equal are equal (the API server's guarantee); else compare content. */
-function unchanged(previous: unknown, next: unknown): boolean {
-  if (previous === next) return true;
-  const a = resourceVersion(previous);
-  if (a !== undefined && a === resourceVersion(next)) return true;
-  return jsonEqual(previous, next);
+/**
+ * Whether an upsert delivers the object an entry already holds: objects whose resourceVersion is
+ * equal are equal (the API server's guarantee); otherwise their content is compared.
+ */
+function unchanged(previous: Entry, next: unknown): boolean {
+  if (previous.object === next) return true;
+  const version = resourceVersion(next);
+  if (version !== undefined && version === previous.resourceVersion) return true;
+  return jsonEqual(previous.object, next);
 }
 
 function resourceVersion(object: unknown): string | undefined {
@@ -257,22 +262,20 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
   const secretRefs = new Map<string, number>();
   const secrets = new Map<string, TlsSecret>();
 
-  // Entries also indexed by kind, namespace and name, so a resync finds the held copy without
-  // building an identity string per object.
   // Entries also indexed by name (then kind and namespace), so a resync finds the held copy with one
   // lookup and no identity string per object. Most names are held once; a few (a Service and its
   // Endpoints, the same name in several namespaces) share a list.
   const held = new Map<string, Entry | Entry[]>();
-  const heldNamespace = (ref: Parsed['ref']) => (ref.kind === 'IngressClass' ? '' : ref.namespace);
+  const heldNamespace = (ref: Parsed['ref']) => (isClusterScoped(ref.kind) ? '' : ref.namespace);
 
-  function findHeld(name: string, kind: string, namespace: string): Entry | undefined {
+  function findHeld(kind: string, namespace: string, name: string): Entry | undefined {
     const slot = held.get(name);
     if (slot === undefined) return undefined;
     if (!Array.isArray(slot)) return slot.kind === kind && slot.namespace === namespace ? slot : undefined;
     return slot.find((h) => h.kind === kind && h.namespace === namespace);
   }
 
-  function dropHeld(name: string, kind: string, namespace: string): void {
+  function dropHeld(kind: string, namespace: string, name: string): void {
     const slot = held.get(name);
     if (slot === undefined) return;
     if (!Array.isArray(slot)) {
@@ -295,7 +298,7 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
     };
     entries.set(identity, entry);
     if (!incremental) return;
-    dropHeld(ref.name, entry.kind, entry.namespace);
+    dropHeld(entry.kind, entry.namespace, ref.name);
     const slot = held.get(ref.name);
     if (slot === undefined) held.set(ref.name, entry);
     else if (Array.isArray(slot)) slot.push(entry);
@@ -307,28 +310,15 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
     if (entry === undefined) return;
     entries.delete(identity);
     const { ref } = entry.parsed;
-    dropHeld(ref.name, ref.kind, heldNamespace(ref));
+    dropHeld(ref.kind, heldNamespace(ref), ref.name);
   }
 
   /**
-   * Whether an upsert re-delivers the object already held (same kind, namespace, name and
-   * resourceVersion), read without parsing it or building a string: an informer resync sends every
-   * object again, and the API server guarantees equal content for an equal resourceVersion.
+   * The entry held under an object's kind, namespace and name, read without parsing it or building
+   * a string: an informer resync sends every object again, and most are unchanged.
    */
-  function isHeld(object: unknown): boolean {
-    if (!incremental) return false;
-    const o = object as { kind?: unknown; metadata?: { namespace?: unknown; name?: unknown } } | null;
-    const kind = o?.kind;
-    const name = o?.metadata?.name;
-    if (typeof kind !== 'string' || typeof name !== 'string') return false;
-    const namespace = kind === 'IngressClass' ? '' : (o?.metadata?.namespace ?? 'default');
-    if (typeof namespace !== 'string') return false;
-    const found = findHeld(name, kind, namespace);
-    if (found === undefined) return false;
-    if (found.object === object) return true;
-    const version = resourceVersion(object);
-    return version !== undefined ? version === found.resourceVersion : jsonEqual(found.object, object);
-  }
+  const heldEntry = (object: unknown): Entry | undefined =>
+    incremental ? readIdentity(object, findHeld) : undefined;
 
   /** The index, recording into `deps` what is looked up when later batches need to know. */
   const lookupFor = (deps: Set<string>): Lookup => (incremental ? trackingLookup(index, deps) : index);
@@ -556,19 +546,19 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
    * the copy whose canonical JSON sorts first is kept whatever the input order, and the other is
    * reported. Returns whether `object` replaces the entry held.
    */
-  function duplicateWins(identity: string, held: Entry, object: unknown, parsed: Parsed): boolean {
-    let heldText = canonicalTexts.get(identity);
-    if (heldText === undefined) {
-      heldText = canonicalJson(held.object);
-      canonicalTexts.set(identity, heldText);
+  function duplicateWins(identity: string, kept: Entry, object: unknown, parsed: Parsed): boolean {
+    let keptText = canonicalTexts.get(identity);
+    if (keptText === undefined) {
+      keptText = canonicalJson(kept.object);
+      canonicalTexts.set(identity, keptText);
     }
     const text = canonicalJson(object);
-    if (text === heldText) return false;
-    const wins = text < heldText;
+    if (text === keptText) return false;
+    const wins = text < keptText;
     if (wins) canonicalTexts.set(identity, text);
     duplicateReports.push([
       'DuplicateObject',
-      wins ? held.parsed.ref : parsed.ref,
+      wins ? kept.parsed.ref : parsed.ref,
       [],
       'another object with the same kind, namespace and name but different content was given; this copy is ignored',
     ]);
@@ -603,7 +593,8 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
       let previous: Entry | undefined;
       if (change.type === 'upsert') {
         // An informer resync re-delivers every object: skip unchanged ones before parsing them.
-        if (isHeld(change.object)) continue;
+        const known = heldEntry(change.object);
+        if (known !== undefined && unchanged(known, change.object)) continue;
         parsed = parseObject(change.object);
         if (parsed === undefined) continue;
         identity = parsed.identity;
@@ -611,7 +602,7 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
         if (previous !== undefined) {
           if (!incremental) {
             if (!duplicateWins(identity, previous, change.object, parsed)) continue;
-          } else if (unchanged(previous.object, change.object)) continue;
+          } else if (previous !== known && unchanged(previous, change.object)) continue;
         }
       } else {
         identity = identityOf(change.kind, change.namespace ?? '', change.name);
