@@ -4,7 +4,7 @@
  * non-terminating endpoints serve; ports match by name; zones become localities; duplicates go.
  */
 
-import { sortInPlace, sortTexts } from '../compare.js';
+import { compareText, sortInPlace, sortTexts } from '../compare.js';
 import type { DiagnosticSink } from '../diagnostics.js';
 import type { Endpoint, EndpointGroup, Locality } from '../model/ir.js';
 import type { EndpointPortView } from '../model/k8s/endpoint-slice.js';
@@ -21,26 +21,17 @@ function matchingPorts(ports: readonly EndpointPortView[], name: string): number
 }
 
 export function buildEndpointGroup(lookup: Lookup, need: EndpointsNeed, sink: DiagnosticSink): EndpointGroup {
-  // Addresses already added, per port: the first zone an address:port appears in keeps it. A group
-  // nearly always has one port, whose set is kept aside from the map of the others.
-  let firstPort: number | undefined;
-  const firstSeen = new Set<string>();
-  let otherSeen: Map<number, Set<string>> | undefined;
+  // Addresses already added, per port: the first zone an address:port appears in keeps it.
+  const seen = new Map<number, Set<string>>();
   const byZone = new Map<string, Endpoint[]>();
   const add = (zone: string, address: string, port: number) => {
-    firstPort ??= port;
-    let addresses = firstSeen;
-    if (port !== firstPort) {
-      otherSeen ??= new Map();
-      const set = otherSeen.get(port);
-      if (set === undefined) {
-        addresses = new Set();
-        otherSeen.set(port, addresses);
-      } else {
-        addresses = set;
-      }
+    let addresses = seen.get(port);
+    if (addresses === undefined) {
+      addresses = new Set();
+      seen.set(port, addresses);
+    } else if (addresses.has(address)) {
+      return;
     }
-    if (addresses.has(address)) return;
     addresses.add(address);
     const list = byZone.get(zone);
     if (list === undefined) byZone.set(zone, [{ address, port }]);
@@ -103,5 +94,5 @@ export function buildEndpointGroup(lookup: Lookup, need: EndpointsNeed, sink: Di
 }
 
 function compareEndpoints(a: Endpoint, b: Endpoint): number {
-  return a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port;
+  return compareText(a.address, b.address) || a.port - b.port;
 }

@@ -208,14 +208,12 @@ export function createServiceResolver(
           : discovery.kind === 'dns' && (protocol === 'tls' || protocol === 'h2')
             ? discovery.host
             : undefined;
-      const hash =
-        settings === undefined
-          ? sni === undefined
-            ? { protocol }
-            : { protocol, sni }
-          : { ...settings.hash, protocol, ...(sni !== undefined ? { sni } : {}) };
       const base = {
-        name: clusterName(namespace, serviceName, port.port, hash),
+        name: clusterName(namespace, serviceName, port.port, {
+          ...settings?.hash,
+          protocol,
+          ...(sni !== undefined ? { sni } : {}),
+        }),
         statName: clusterStatName(namespace, serviceName, port.port),
         service: { namespace, name: serviceName, port: port.port },
         protocol,

@@ -9,8 +9,9 @@ export const maxFieldLength = 16 * 1024;
 
 /**
  * Where a field sits: its path, or a function that builds it. Readers build the path only to report
- * a problem, so hot loops (an EndpointSlice's endpoints) pass `() => [...]` and allocate nothing for
- * well-formed input.
+ * a problem, so a caller can pass `() => [...]` and allocate no path for well-formed input. The
+ * hottest loops (an EndpointSlice's endpoints) go further: they test a value with isPlainString or
+ * isIntegerIn first and call a reader only for a value it would report.
  */
 export type At = FieldPath | (() => FieldPath);
 
@@ -37,7 +38,7 @@ export function ownField(record: Record<string, unknown>, key: string): unknown 
 }
 
 export function field(value: unknown, key: string): unknown {
-  return isRecord(value) && Object.hasOwn(value, key) ? value[key] : undefined;
+  return isRecord(value) ? ownField(value, key) : undefined;
 }
 
 declare global {
@@ -47,15 +48,12 @@ declare global {
   }
 }
 
-/** Protobuf strings are UTF-8: an unpaired surrogate would reach Envoy as U+FFFD, not as given. */
-const isWellFormed = (text: string): boolean => text.isWellFormed();
-
 /**
  * Whether readString would accept the value as it is. Hot loops test this first and call the reader
  * (with a path) only for values it would report or drop, so well-formed input costs no path.
  */
 export function isPlainString(value: unknown, max = maxFieldLength): value is string {
-  return typeof value === 'string' && value.length <= max && isWellFormed(value);
+  return typeof value === 'string' && value.length <= max && value.isWellFormed();
 }
 
 export function readString(r: Reader, value: unknown, path: At, max = maxFieldLength): string | undefined {
@@ -75,7 +73,7 @@ export function readString(r: Reader, value: unknown, path: At, max = maxFieldLe
     return undefined;
   }
   // Protobuf strings are UTF-8: an unpaired surrogate would reach Envoy as U+FFFD, not as given.
-  if (!isWellFormed(value)) {
+  if (!value.isWellFormed()) {
     r.sink.report('InvalidField', r.ref, pathOf(path), 'string contains an unpaired UTF-16 surrogate');
     return undefined;
   }
