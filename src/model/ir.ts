@@ -398,14 +398,15 @@ export type HealthCheck =
       readonly healthyThreshold: number;
     };
 
-export interface Endpoint {
-  readonly address: string;
-  readonly port: number;
-}
-
+/**
+ * The endpoints of one zone, sorted by address, then port, with no address:port twice. Kept as
+ * lists rather than an object each: a large cluster holds hundreds of thousands of endpoints.
+ */
 export interface Locality {
   readonly zone: string;
-  readonly endpoints: readonly Endpoint[];
+  readonly addresses: readonly string[];
+  /** The one port every address here has, or else the port of each address. */
+  readonly ports: number | readonly number[];
 }
 
 export interface EndpointGroup {

@@ -42,9 +42,10 @@ describe('sortInPlace', () => {
 });
 
 describe('sortTexts', () => {
-  it('orders like sort(compareText), surrogates and all', () => {
+  it('orders like sort(compareText), surrogates and repeats alike, by insertion and by the built-in sort', () => {
+    const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 6 }), fc.constantFrom('', 'a', 'b', 'ab'));
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: 'binary', maxLength: 6 }), { maxLength: 30 }), (list) => {
+      fc.property(fc.array(text, { maxLength: 100 }), (list) => {
         expect(sortTexts([...list])).toEqual([...list].sort(compareText));
       }),
       runs(300),
@@ -221,15 +222,8 @@ describe('buildEndpointGroup', () => {
       { report: () => undefined },
     );
     expect(group.localities).toEqual([
-      {
-        zone: 'z1',
-        endpoints: [
-          { address: '10.0.0.1', port: 8080 },
-          { address: '10.0.0.1', port: 9090 },
-          { address: '10.0.0.2', port: 9090 },
-        ],
-      },
-      { zone: 'z2', endpoints: [{ address: '10.0.0.2', port: 8080 }] },
+      { zone: 'z1', addresses: ['10.0.0.1', '10.0.0.1', '10.0.0.2'], ports: [8080, 9090, 9090] },
+      { zone: 'z2', addresses: ['10.0.0.2'], ports: 8080 },
     ]);
   });
 });

@@ -414,7 +414,7 @@ function resources(): XdsResources {
     endpoints: [
       buildClusterLoadAssignment({
         name: 'default/app',
-        localities: [{ zone: '', endpoints: [{ address: '10.1.2.3', port: 8080 }] }],
+        localities: [{ zone: '', addresses: ['10.1.2.3'], ports: 8080 }],
       }),
     ],
     secrets: [

@@ -28,6 +28,7 @@ export {
   SocketOption_SocketState,
 } from '../../xds-types/envoy/config/core/v3/socket_option.js';
 export { ClusterLoadAssignment } from '../../xds-types/envoy/config/endpoint/v3/endpoint.js';
+export type { LbEndpoint } from '../../xds-types/envoy/config/endpoint/v3/endpoint_components.js';
 export { Listener } from '../../xds-types/envoy/config/listener/v3/listener.js';
 export type { FilterChain } from '../../xds-types/envoy/config/listener/v3/listener_components.js';
 export { type Policy as RbacPolicy, RBAC_Action } from '../../xds-types/envoy/config/rbac/v3/rbac.js';

@@ -206,8 +206,8 @@ describe('engine', () => {
     expect([...once.state.clusters]).toEqual([...tracked.state.clusters]);
     // The duplicate 10.0.0.1 keeps the zone it was first seen in (b); zones sort by name.
     expect(once.state.endpoints.get('shop/web/http')?.localities).toEqual([
-      { zone: '', endpoints: [{ address: '10.0.0.2', port: 8080 }] },
-      { zone: 'b', endpoints: [{ address: '10.0.0.1', port: 8080 }] },
+      { zone: '', addresses: ['10.0.0.2'], ports: 8080 },
+      { zone: 'b', addresses: ['10.0.0.1'], ports: 8080 },
     ]);
     expect(() => once.apply([])).toThrow(/second batch/);
   });
