@@ -47,7 +47,7 @@ function gather(lookup: Lookup, need: EndpointsNeed, sink: DiagnosticSink, visit
             sink.report(
               'InvalidEndpoint',
               slice.meta.ref,
-              ['endpoints', indexes[i] as number, 'addresses', 0],
+              ['endpoints', indexes === undefined ? i : (indexes[i] as number), 'addresses', 0],
               `"${address ?? ''}" is not an ${slice.addressType} address; endpoint ignored`,
             );
             continue;

@@ -226,4 +226,38 @@ describe('buildEndpointGroup', () => {
       { zone: 'z2', addresses: ['10.0.0.2'], ports: 8080 },
     ]);
   });
+
+  it('reports a bad address by its index in the slice, whether or not endpoints before it were left out', () => {
+    const index = createObjectIndex();
+    const objects = [
+      f.endpointSlice('a/web-1', {
+        service: 'web',
+        ports: [{ name: 'http', port: 8080 }],
+        endpoints: [{ address: '10.0.0.1' }, { address: '10.0.0.9' }, { address: 'bad-1' }],
+      }),
+      f.endpointSlice('a/web-2', {
+        service: 'web',
+        ports: [{ name: 'http', port: 8080 }],
+        endpoints: [{ address: '10.0.0.2', ready: false }, { address: '10.0.0.3' }, { address: 'bad-2' }],
+      }),
+    ];
+    for (const object of objects) {
+      const view = parseObject(object)?.view;
+      if (view !== undefined) index.add(view);
+    }
+    const reports: Report[] = [];
+    const port = { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP', appProtocol: undefined };
+    const group = buildEndpointGroup(
+      index,
+      { name: 'a/web/http', namespace: 'a', service: 'web', port },
+      { report: (...args) => void reports.push(args) },
+    );
+    expect(reports.map(([, ref, path]) => [ref.name, path])).toEqual([
+      ['web-1', ['endpoints', 2, 'addresses', 0]],
+      ['web-2', ['endpoints', 2, 'addresses', 0]],
+    ]);
+    expect(group.localities).toEqual([
+      { zone: '', addresses: ['10.0.0.1', '10.0.0.3', '10.0.0.9'], ports: 8080 },
+    ]);
+  });
 });

@@ -14,6 +14,8 @@ import {
   readInteger,
   readRecord,
   readString,
+  settle,
+  sized,
 } from './read.js';
 
 export interface EndpointPortView {
@@ -33,8 +35,11 @@ export interface ServingEndpoints {
   /** The first address of each; undefined when unreadable (reported while parsing). */
   readonly addresses: readonly (string | undefined)[];
   readonly zones: readonly string[];
-  /** Each one's index in the slice's `endpoints`, for diagnostics. */
-  readonly indexes: readonly number[];
+  /**
+   * Each one's index in the slice's `endpoints`, for diagnostics; undefined when every endpoint
+   * serves, so that the i-th is `endpoints[i]`.
+   */
+  readonly indexes: readonly number[] | undefined;
 }
 
 export interface EndpointSliceView {
@@ -60,8 +65,9 @@ export interface EndpointsView {
 }
 
 function parsePorts(r: Reader, value: unknown, path: FieldPath): EndpointPortView[] {
-  const ports: EndpointPortView[] = [];
   const list = readArray(r, value, path);
+  const ports = sized<EndpointPortView>(list.length);
+  let count = 0;
   for (let i = 0; i < list.length; i++) {
     const entry = list[i];
     const at = (key: string) => [...path, i, key];
@@ -73,13 +79,21 @@ function parsePorts(r: Reader, value: unknown, path: FieldPath): EndpointPortVie
     const protocol = optionalStringAt(r, field(entry, 'protocol'), at, 'protocol', 16);
     if (name === invalidString || protocol === invalidString) continue;
     const port = field(entry, 'port');
-    ports.push({
+    ports[count++] = {
       name: name ?? '',
       port: isIntegerIn(port, 1, 65535) ? port : readInteger(r, port, at('port'), 1, 65535),
       protocol: protocol ?? 'TCP',
-    });
+    };
   }
-  return ports;
+  return settle(ports, count);
+}
+
+/** A slice's serving endpoints while they are read; see ServingEndpoints. */
+interface Serving {
+  addresses: (string | undefined)[];
+  zones: string[];
+  indexes: number[] | undefined;
+  count: number;
 }
 
 /**
@@ -87,12 +101,7 @@ function parsePorts(r: Reader, value: unknown, path: FieldPath): EndpointPortVie
  * field is tested first and handed to its reader (which reports with the path) only when it is not
  * what the API server writes.
  */
-function readSliceEndpoint(
-  r: Reader,
-  entry: unknown,
-  i: number,
-  serving: { addresses: (string | undefined)[]; zones: string[]; indexes: number[] },
-): void {
+function readSliceEndpoint(r: Reader, entry: unknown, i: number, serving: Serving): void {
   if (!isRecord(entry)) {
     readRecord(r, entry, ['endpoints', i]);
     return;
@@ -121,18 +130,31 @@ function readSliceEndpoint(
   const readZone = isPlainString(zone, 253)
     ? zone
     : (readString(r, zone, ['endpoints', i, 'zone'], 253) ?? '');
-  if (ready === false || terminating === true) return;
-  serving.addresses.push(readAddress);
-  serving.zones.push(readZone);
-  serving.indexes.push(i);
+  if (ready === false || terminating === true) {
+    // The first endpoint left out: from here on, record where each serving one came from.
+    if (serving.indexes === undefined) {
+      serving.indexes = sized(serving.addresses.length);
+      for (let k = 0; k < serving.count; k++) serving.indexes[k] = k;
+    }
+    return;
+  }
+  serving.addresses[serving.count] = readAddress;
+  serving.zones[serving.count] = readZone;
+  if (serving.indexes !== undefined) serving.indexes[serving.count] = i;
+  serving.count++;
 }
 
 export function parseEndpointSlice(object: unknown, sink: DiagnosticSink): EndpointSliceView | undefined {
   const meta = parseMeta('EndpointSlice', object, sink, true, { keepAnnotations: false });
   if (meta === undefined) return undefined;
   const r: Reader = { ref: meta.ref, sink };
-  const serving = { addresses: [] as (string | undefined)[], zones: [] as string[], indexes: [] as number[] };
   const list = readArray(r, field(object, 'endpoints'), endpointsPath);
+  const serving: Serving = {
+    addresses: sized(list.length),
+    zones: sized(list.length),
+    indexes: undefined,
+    count: 0,
+  };
   for (let i = 0; i < list.length; i++) readSliceEndpoint(r, list[i], i, serving);
   return {
     kind: 'EndpointSlice',
@@ -145,7 +167,11 @@ export function parseEndpointSlice(object: unknown, sink: DiagnosticSink): Endpo
         253,
       ) ?? '',
     addressType: readString(r, field(object, 'addressType'), addressTypePath, 16) ?? '',
-    serving,
+    serving: {
+      addresses: settle(serving.addresses, serving.count),
+      zones: settle(serving.zones, serving.count),
+      indexes: serving.indexes === undefined ? undefined : settle(serving.indexes, serving.count),
+    },
     ports: parsePorts(r, field(object, 'ports'), portsPath),
   };
 }

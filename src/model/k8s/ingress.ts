@@ -13,6 +13,8 @@ import {
   readOptionalString,
   readRecord,
   readString,
+  settle,
+  sized,
 } from './read.js';
 
 export type BackendPort =
@@ -111,8 +113,10 @@ export function parseIngress(object: unknown, sink: DiagnosticSink): IngressView
     spec.defaultBackend === undefined || spec.defaultBackend === null
       ? undefined
       : parseBackend(r, spec.defaultBackend, ['spec', 'defaultBackend']);
-  const rules: IngressRuleView[] = [];
-  readArray(r, spec.rules, () => ['spec', 'rules']).forEach((rule, i) => {
+  const ruleList = readArray(r, spec.rules, () => ['spec', 'rules']);
+  const rules = sized<IngressRuleView>(ruleList.length);
+  let ruleCount = 0;
+  ruleList.forEach((rule, i) => {
     const path: FieldPath = ['spec', 'rules', i];
     if (readRecord(r, rule, path) === undefined) return;
     const host = readOptionalString(r, field(rule, 'host'), () => [...path, 'host'], 253);
@@ -127,25 +131,39 @@ export function parseIngress(object: unknown, sink: DiagnosticSink): IngressView
       return;
     }
     const http = readRecord(r, field(rule, 'http'), () => [...path, 'http']);
-    const paths: IngressPathView[] = [];
-    readArray(r, field(http, 'paths'), () => [...path, 'http', 'paths']).forEach((entry, j) => {
-      const p: FieldPath = [...path, 'http', 'paths', j];
+    const pathList = readArray(r, field(http, 'paths'), () => [...path, 'http', 'paths']);
+    const paths = sized<IngressPathView>(pathList.length);
+    let pathCount = 0;
+    pathList.forEach((entry, j) => {
+      // Written out rather than spread: a spread list keeps room for 17 items, and a large
+      // cluster's views hold a path per route.
+      const p: FieldPath = ['spec', 'rules', i, 'http', 'paths', j];
       if (readRecord(r, entry, p) === undefined) return;
       const at = (key: string) => [...p, key];
       // An unreadable path or pathType must not fall back to "/" or ImplementationSpecific.
       const value = optionalStringAt(r, field(entry, 'path'), at, 'path', 4096);
       const pathType = optionalStringAt(r, field(entry, 'pathType'), at, 'pathType', 64);
       if (value === invalidString || pathType === invalidString) return;
-      paths.push({
+      paths[pathCount++] = {
         path: p,
         value: value ?? '',
         pathType: pathType ?? 'ImplementationSpecific',
-        backend: parseBackend(r, field(entry, 'backend'), [...p, 'backend']),
-      });
+        backend: parseBackend(r, field(entry, 'backend'), [
+          'spec',
+          'rules',
+          i,
+          'http',
+          'paths',
+          j,
+          'backend',
+        ]),
+      };
     });
     // A rule without `http` routes nothing (Contour skips it silently).
-    if (http !== undefined) rules.push({ path, host: host.value ?? '', paths });
+    if (http !== undefined)
+      rules[ruleCount++] = { path, host: host.value ?? '', paths: settle(paths, pathCount) };
   });
+  settle(rules, ruleCount);
   const tls: IngressTlsView[] = [];
   readArray(r, spec.tls, () => ['spec', 'tls']).forEach((entry, i) => {
     const path: FieldPath = ['spec', 'tls', i];
@@ -153,7 +171,7 @@ export function parseIngress(object: unknown, sink: DiagnosticSink): IngressView
     const hosts: { host: string; path: FieldPath }[] = [];
     readArray(r, field(entry, 'hosts'), () => [...path, 'hosts']).forEach((h, j) => {
       const host = readString(r, h, () => [...path, 'hosts', j], 253);
-      if (host !== undefined) hosts.push({ host, path: [...path, 'hosts', j] });
+      if (host !== undefined) hosts.push({ host, path: ['spec', 'tls', i, 'hosts', j] });
     });
     const secretName = readString(r, field(entry, 'secretName'), () => [...path, 'secretName'], 317) ?? '';
     tls.push({ path, hosts, secretName });

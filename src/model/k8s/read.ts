@@ -199,3 +199,19 @@ export function checkStringMap(r: Reader, value: unknown, path: At, max = maxFie
     readString(r, record[key], () => [...pathOf(path), key], max);
   }
 }
+
+/**
+ * An empty list with room for `n` items, to fill by index (`list[count++] = item`) and close with
+ * `settle`. Views keep tens of thousands of short lists, and a list grown by `push` keeps room for
+ * at least 17 items. Beyond a thousand items (more than any API object holds) it starts empty and
+ * grows, since V8 would make a longer preallocated list a slow dictionary.
+ */
+export function sized<T>(n: number): T[] {
+  return n <= 1024 ? new Array<T>(n) : [];
+}
+
+/** Ends a list from `sized` after `count` items. */
+export function settle<T>(list: T[], count: number): T[] {
+  if (list.length !== count) list.length = count;
+  return list;
+}

@@ -13,6 +13,8 @@ import {
   readIntOrString,
   readRecord,
   readString,
+  settle,
+  sized,
 } from './read.js';
 
 export interface ServicePortView {
@@ -76,12 +78,14 @@ export function parseService(object: unknown, sink: DiagnosticSink): ServiceView
   if (meta === undefined) return undefined;
   const r: Reader = { ref: meta.ref, sink };
   const spec = readRecord(r, field(object, 'spec'), specPath) ?? {};
-  const ports: ServicePortView[] = [];
   const list = readArray(r, spec.ports, portsPath);
+  const ports = sized<ServicePortView>(list.length);
+  let count = 0;
   for (let i = 0; i < list.length; i++) {
     const port = parseServicePort(r, list[i], i);
-    if (port !== undefined) ports.push(port);
+    if (port !== undefined) ports[count++] = port;
   }
+  settle(ports, count);
   return {
     kind: 'Service',
     meta,
