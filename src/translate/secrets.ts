@@ -8,6 +8,7 @@ import type { TlsSecret } from '../model/ir.js';
 import type { SecretView } from '../model/k8s/secret.js';
 import type { Lookup } from '../model/snapshot.js';
 import { secretName } from './names.js';
+import { jwkInteger, type RsaPrivateKey, readRsaPrivateKey, rsaPartsAgree } from './rsa-key.js';
 
 interface PemBlock {
   readonly type: string;
@@ -43,15 +44,36 @@ export function tlsKeypairProblem(certificate: string, privateKey: string): stri
   const keys = blocks.filter((b) => keyTypes.has(b.type));
   if (blocks.length !== keys.length) return 'tls.key holds a PEM block that is not a private key';
   if (keys.length !== 1) return `tls.key must hold exactly one private key, found ${keys.length}`;
+  const block = keys[0] as PemBlock;
+  const rsa = readRsaPrivateKey(block.type, block.text);
+  return rsa === undefined ? decodedKeyProblem(leaf, block) : rsaKeyProblem(leaf, rsa);
+}
+
+const mismatch = 'the private key in tls.key does not belong to the certificate in tls.crt';
+
+/** The check for any key: OpenSSL decodes it (about 0.5 ms) and matches it to the certificate. */
+function decodedKeyProblem(leaf: X509Certificate, block: PemBlock): string | undefined {
   let key: ReturnType<typeof createPrivateKey>;
   try {
-    key = createPrivateKey((keys[0] as PemBlock).text);
+    key = createPrivateKey(block.text);
   } catch {
     return 'the private key in tls.key cannot be parsed';
   }
   // Envoy refuses a certificate whose key does not match, which would fail the whole listener.
-  if (!leaf.checkPrivateKey(key))
-    return 'the private key in tls.key does not belong to the certificate in tls.crt';
+  return leaf.checkPrivateKey(key) ? undefined : mismatch;
+}
+
+/**
+ * The check for an RSA key read by `readRsaPrivateKey` (microseconds): its parts must agree, as
+ * BoringSSL requires when Envoy loads it, and its public part must be the certificate's.
+ */
+function rsaKeyProblem(leaf: X509Certificate, key: RsaPrivateKey): string | undefined {
+  if (!rsaPartsAgree(key)) return 'the private key in tls.key is not a valid RSA key: its parts do not agree';
+  const certKey = leaf.publicKey;
+  if (certKey.asymmetricKeyType !== 'rsa') return mismatch;
+  const { n, e } = certKey.export({ format: 'jwk' });
+  if (n === undefined || e === undefined || jwkInteger(n) !== key.n || jwkInteger(e) !== key.e)
+    return mismatch;
   return undefined;
 }
 
