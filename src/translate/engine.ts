@@ -43,7 +43,7 @@ import { extensionCluster } from './httpproxy-auth.js';
 import { evaluateIngress, type IngressClaims, ingressClassFilter, mergeHost } from './ingress.js';
 import { extensionClusterName } from './names.js';
 import { createSecretResolver, type SecretCheckCache } from './secrets.js';
-import type { EndpointsNeed } from './services.js';
+import type { EndpointsNeed, ServiceCache } from './services.js';
 
 /** One watch event. A delete names the object; an upsert carries it whole. */
 export type ObjectChange =
@@ -234,6 +234,7 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
   const index = createObjectIndex();
   const entries = new Map<string, Entry>();
   const secretChecks: SecretCheckCache = new WeakMap();
+  const serviceCache: ServiceCache = new WeakMap();
 
   // Ingress and root HTTPProxy claims, and who depends on what.
   const claims = new Map<string, CachedClaims>();
@@ -349,7 +350,7 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
     const id = ingressId(view);
     const deps = newDeps();
     const result = served(view)
-      ? evaluateIngress(view, lookupFor(deps), options, secretChecks)
+      ? evaluateIngress(view, lookupFor(deps), options, secretChecks, serviceCache)
       : { ingress: view, tls: [], routes: [], clusters: new Map(), endpointNeeds: new Map(), reports: [] };
     const hostSet = new Set<string>();
     for (const claim of result.tls) hostSet.add(claim.fqdn);

@@ -33,7 +33,12 @@ import {
   type SecretCheckCache,
   type SecretResolver,
 } from './secrets.js';
-import { createServiceResolver, type EndpointsNeed, type ServiceResolver } from './services.js';
+import {
+  createServiceResolver,
+  type EndpointsNeed,
+  type ServiceCache,
+  type ServiceResolver,
+} from './services.js';
 import { isValidHostname, isValidLiteralPath } from './validate.js';
 
 const annotation = {
@@ -149,33 +154,33 @@ function nonEmpty(text: string | undefined): string | undefined {
 /** Regex metacharacters that make an ImplementationSpecific path a regex (Contour's rule). */
 const regexChars = /[\^+*[\]%]/;
 
+/** Whether a path is a usable literal; reports it when not. */
+function literalPathOk(ctx: Context, ingress: IngressView, entry: IngressPathView, value: string): boolean {
+  if (isValidLiteralPath(value)) return true;
+  const why = 'must start with "/" and contain only visible ASCII other than "?" and "#"';
+  ctx.sink.report('InvalidPath', ingress.meta.ref, [...entry.path, 'path'], `"${value}" ${why}`);
+  return false;
+}
+
 function pathMatch(ctx: Context, ingress: IngressView, entry: IngressPathView): PathMatch | undefined {
-  const ref = ingress.meta.ref;
-  const at = () => [...entry.path, 'path'];
   const value = entry.value === '' ? '/' : entry.value;
-  const literalPathOk = () => {
-    if (isValidLiteralPath(value)) return true;
-    const why = 'must start with "/" and contain only visible ASCII other than "?" and "#"';
-    ctx.sink.report('InvalidPath', ref, at(), `"${value}" ${why}`);
-    return false;
-  };
   switch (entry.pathType) {
     case 'Exact':
     case 'Prefix': {
-      if (!literalPathOk()) return undefined;
+      if (!literalPathOk(ctx, ingress, entry, value)) return undefined;
       if (entry.pathType === 'Exact') return { kind: 'exact', value };
       if (value === '/') return { kind: 'prefix', value: '/' };
-      const trimmed = value.replace(/\/+$/, '');
+      const trimmed = value.endsWith('/') ? value.replace(/\/+$/, '') : value;
       return trimmed === '' ? { kind: 'prefix', value: '/' } : { kind: 'segmentPrefix', value: trimmed };
     }
     case 'ImplementationSpecific': {
       if (!regexChars.test(value)) {
-        return literalPathOk() ? { kind: 'prefix', value } : undefined;
+        return literalPathOk(ctx, ingress, entry, value) ? { kind: 'prefix', value } : undefined;
       }
       const regex = value.startsWith('^') ? value : `^${value}`;
       const problem = regexProblem(regex, ctx.options.maxRegexProgramSize);
       if (problem !== undefined) {
-        ctx.sink.report('InvalidRegex', ref, at(), `"${value}" ${problem}`);
+        ctx.sink.report('InvalidRegex', ingress.meta.ref, [...entry.path, 'path'], `"${value}" ${problem}`);
         return undefined;
       }
       return { kind: 'regex', value: regex };
@@ -183,7 +188,7 @@ function pathMatch(ctx: Context, ingress: IngressView, entry: IngressPathView): 
     default:
       ctx.sink.report(
         'InvalidPath',
-        ref,
+        ingress.meta.ref,
         [...entry.path, 'pathType'],
         `unknown pathType "${entry.pathType}"; use Exact, Prefix or ImplementationSpecific`,
       );
@@ -437,30 +442,56 @@ function routeClaims(ctx: Context, ingress: IngressView): RouteClaim[] {
       const match: RouteMatch = { path, headers: wildcardAuthority(fqdn) };
       const forward: RouteAction = {
         kind: 'forward',
-        backends: [{ clusterName: cluster.name, weight: 1 }],
+        backends: onlyBackend(cluster),
         timeout: policy.timeout,
         retry: policy.retry,
         websocket: policy.websocketPaths.has(entry.value === '' ? '/' : entry.value),
       };
-      const claim = (listener: RouteClaim['listener'], action: RouteAction): RouteClaim => ({
-        fqdn,
-        listener,
-        route: { match, action, origin: ingress.meta.ref },
-        path: entry.path,
-        isDefaultBackend,
-      });
+      const origin = ingress.meta.ref;
       // The https route is used only if some Ingress configures TLS for this host (Contour's secure
       // virtual hosts are global).
       if (!policy.forceSslRedirect && policy.allowHttp && fqdn !== '*') {
-        claims.push(claim('both', forward));
+        claims.push(routeClaim(fqdn, 'both', { match, action: forward, origin }, entry, isDefaultBackend));
         continue;
       }
-      if (policy.forceSslRedirect) claims.push(claim('http', { kind: 'httpsRedirect' }));
-      else if (policy.allowHttp) claims.push(claim('http', forward));
-      if (fqdn !== '*') claims.push(claim('https', forward));
+      if (policy.forceSslRedirect) {
+        const route = { match, action: httpsRedirect, origin };
+        claims.push(routeClaim(fqdn, 'http', route, entry, isDefaultBackend));
+      } else if (policy.allowHttp) {
+        claims.push(routeClaim(fqdn, 'http', { match, action: forward, origin }, entry, isDefaultBackend));
+      }
+      if (fqdn !== '*') {
+        claims.push(routeClaim(fqdn, 'https', { match, action: forward, origin }, entry, isDefaultBackend));
+      }
     }
   }
   return claims;
+}
+
+const httpsRedirect: RouteAction = { kind: 'httpsRedirect' };
+
+function routeClaim(
+  fqdn: string,
+  listener: RouteClaim['listener'],
+  route: RouteClaim['route'],
+  entry: IngressPathView,
+  isDefaultBackend: boolean,
+): RouteClaim {
+  return { fqdn, listener, route, path: entry.path, isDefaultBackend };
+}
+
+/**
+ * The backend list of a route to one cluster, shared by every route to that cluster: clusters
+ * resolved for Ingresses are shared per Service port (ServiceCache), so this is one list per port.
+ */
+const backendLists = new WeakMap<Cluster, readonly { clusterName: string; weight: number }[]>();
+function onlyBackend(cluster: Cluster): readonly { clusterName: string; weight: number }[] {
+  let list = backendLists.get(cluster);
+  if (list === undefined) {
+    list = Object.freeze([Object.freeze({ clusterName: cluster.name, weight: 1 })]);
+    backendLists.set(cluster, list);
+  }
+  return list;
 }
 
 /** Evaluates one served Ingress against the current objects. */
@@ -469,10 +500,11 @@ export function evaluateIngress(
   lookup: Lookup,
   options: ResolvedOptions,
   secretChecks: SecretCheckCache,
+  serviceCache?: ServiceCache,
 ): IngressClaims {
   const reports: Report[] = [];
   const sink: DiagnosticSink = { report: (...args) => void reports.push(args) };
-  const services = createServiceResolver(lookup, options, sink);
+  const services = createServiceResolver(lookup, options, sink, serviceCache);
   let secrets: SecretResolver | undefined;
   const ctx: Context = {
     options,

@@ -8,7 +8,7 @@ import type { DiagnosticSink, FieldPath, ObjectRef } from '../diagnostics.js';
 import type { CircuitBreakers, Cluster, UpstreamProtocol } from '../model/ir.js';
 import type { BackendPort } from '../model/k8s/ingress.js';
 import type { ServicePortView, ServiceView } from '../model/k8s/service.js';
-import type { Lookup } from '../model/snapshot.js';
+import type { Lookup, Report } from '../model/snapshot.js';
 import type { ResolvedOptions } from '../options.js';
 import { type ClusterHashInput, clusterName, clusterStatName, endpointsName } from './names.js';
 import { externalNameProblem } from './validate.js';
@@ -126,22 +126,67 @@ function circuitBreakers(service: ServiceView, sink: DiagnosticSink): CircuitBre
   return any ? values : undefined;
 }
 
+/** A Service port resolved without per-route settings, with the reports resolving it made. */
+interface Resolved {
+  readonly cluster: Cluster;
+  readonly need: EndpointsNeed | undefined;
+  readonly reports: readonly Report[];
+}
+
+/**
+ * Clusters resolved without settings (every Ingress backend), per Service view and port number or
+ * name. Such a cluster depends only on the view and the engine's options, and many routes share a
+ * Service, so they share one cluster object. Views are immutable: the cache may outlive a batch.
+ */
+export type ServiceCache = WeakMap<ServiceView, Map<number | string, Resolved>>;
+
 export function createServiceResolver(
   lookup: Lookup,
   options: ResolvedOptions,
   outerSink: DiagnosticSink,
+  cache?: ServiceCache,
 ): ServiceResolver {
   const clusters = new Map<string, Cluster>();
   const endpointNeeds = new Map<string, EndpointsNeed>();
+
+  /** Adds a resolved cluster, keeping an earlier definition under the same name. */
+  function define(referrer: ObjectRef, path: FieldPath, cluster: Cluster, need: EndpointsNeed | undefined) {
+    if (need !== undefined && !endpointNeeds.has(need.name)) endpointNeeds.set(need.name, need);
+    const existing = clusters.get(cluster.name);
+    if (existing === undefined) {
+      clusters.set(cluster.name, cluster);
+      return cluster;
+    }
+    if (existing !== cluster && JSON.stringify(existing) !== JSON.stringify(cluster)) {
+      // The name hashes only Contour's inputs; settings outside it must not flip with input order.
+      outerSink.report(
+        'ClusterConflict',
+        referrer,
+        path,
+        `cluster ${cluster.name} is already defined with other settings; the first definition is used`,
+      );
+    }
+    return existing;
+  }
+
   return {
     clusters,
     endpointNeeds,
     resolve(referrer, path, namespace, serviceName, backendPort, resolveOptions = {}) {
       const { settings, onFailure } = resolveOptions;
+      const service = lookup.service(namespace, serviceName);
+      const cacheable = cache !== undefined && service !== undefined && settings === undefined;
+      const key = backendPort.kind === 'number' ? backendPort.number : backendPort.name;
+      if (cacheable) {
+        const hit = cache.get(service)?.get(key);
+        if (hit !== undefined) {
+          for (const report of hit.reports) outerSink.report(...report);
+          return define(referrer, path, hit.cluster, hit.need);
+        }
+      }
       const sink: DiagnosticSink =
         onFailure === undefined ? outerSink : { report: (_code, _ref, _path, message) => onFailure(message) };
       const target = `${namespace}/${serviceName}`;
-      const service = lookup.service(namespace, serviceName);
       if (service === undefined) {
         sink.report('ServiceNotFound', referrer, path, `Service ${target} not found`);
         return undefined;
@@ -166,6 +211,13 @@ export function createServiceResolver(
         return undefined;
       }
       const protocol = settings?.protocol ?? upstreamProtocol(service, port);
+      const breakerReports: Report[] = [];
+      const breakerSink: DiagnosticSink = {
+        report: (...report) => {
+          breakerReports.push(report);
+          outerSink.report(...report);
+        },
+      };
       let discovery: Cluster['discovery'];
       const eds = endpointsName(namespace, serviceName, port.name);
       if (service.type === 'ExternalName') {
@@ -197,9 +249,9 @@ export function createServiceResolver(
         };
       } else {
         discovery = { kind: 'eds', serviceName: eds };
-        if (!endpointNeeds.has(eds))
-          endpointNeeds.set(eds, { name: eds, namespace, service: serviceName, port });
       }
+      const need =
+        discovery.kind === 'eds' ? { name: eds, namespace, service: serviceName, port } : undefined;
       // Upstream TLS to an external host names it in SNI; like Contour, the SNI is part of the hash.
       // HTTPProxy: a Host rewrite, else the ExternalName, whatever the protocol (Contour's hash input).
       const sni =
@@ -218,7 +270,7 @@ export function createServiceResolver(
         service: { namespace, name: serviceName, port: port.port },
         protocol,
         sni,
-        circuitBreakers: circuitBreakers(service, outerSink),
+        circuitBreakers: circuitBreakers(service, breakerSink),
         discovery,
       };
       // An Ingress sets none of the HTTPProxy settings: no optional keys to add (the common case).
@@ -237,20 +289,17 @@ export function createServiceResolver(
                 : {}),
               ...(settings.slowStart !== undefined ? { slowStart: settings.slowStart } : {}),
             };
-      const existing = clusters.get(cluster.name);
-      if (existing === undefined) {
-        clusters.set(cluster.name, cluster);
-      } else if (JSON.stringify(existing) !== JSON.stringify(cluster)) {
-        // The name hashes only Contour's inputs; settings outside it must not flip with input order.
-        outerSink.report(
-          'ClusterConflict',
-          referrer,
-          path,
-          `cluster ${cluster.name} is already defined with other settings; the first definition is used`,
-        );
-        return existing;
+      if (cacheable) {
+        let byPort = cache.get(service);
+        if (byPort === undefined) {
+          byPort = new Map();
+          cache.set(service, byPort);
+        }
+        byPort.set(key, { cluster, need, reports: breakerReports.length === 0 ? noReports : breakerReports });
       }
-      return existing ?? cluster;
+      return define(referrer, path, cluster, need);
     },
   };
 }
+
+const noReports: readonly Report[] = [];

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareText, sortInPlace, sortTexts } from '../../src/compare.js';
 import * as f from '../../src/fixtures/index.js';
+import type { BackendPort } from '../../src/model/k8s/ingress.js';
 import {
   invalidString,
   isIntegerIn,
@@ -16,7 +17,9 @@ import {
   readString,
 } from '../../src/model/k8s/read.js';
 import { createObjectIndex, parseObject, type Report } from '../../src/model/snapshot.js';
+import { resolveOptions } from '../../src/options.js';
 import { buildEndpointGroup } from '../../src/translate/endpoints.js';
+import { createServiceResolver, type ServiceCache } from '../../src/translate/services.js';
 import { isIPv4 } from '../../src/translate/validate.js';
 import { encodeMessage } from '../../src/translate/xds/any.js';
 import { Cluster } from '../../src/xds-types/envoy/config/cluster/v3/cluster.js';
@@ -259,5 +262,52 @@ describe('buildEndpointGroup', () => {
     expect(group.localities).toEqual([
       { zone: '', addresses: ['10.0.0.1', '10.0.0.3', '10.0.0.9'], ports: 8080 },
     ]);
+  });
+});
+
+describe('createServiceResolver with a ServiceCache', () => {
+  it('shares one cluster per Service view and port between resolvers, and replays its reports', () => {
+    const annotations = { 'projectcontour.io/max-connections': 'lots' };
+    const before = f.service('shop/web', { ports: [{ name: 'http', port: 80 }], annotations });
+    const after = f.service('shop/web', {
+      ports: [{ name: 'http', port: 80, appProtocol: 'kubernetes.io/h2c' }],
+    });
+    const cache: ServiceCache = new WeakMap();
+    const ref = { kind: 'Ingress', namespace: 'shop', name: 'a' };
+    const resolveWith = (service: unknown, port: BackendPort) => {
+      const index = createObjectIndex();
+      const view = parseObject(service)?.view;
+      if (view !== undefined) index.add(view);
+      const reports: Report[] = [];
+      const resolver = createServiceResolver(
+        index,
+        resolveOptions(),
+        { report: (...r) => void reports.push(r) },
+        cache,
+      );
+      return { cluster: resolver.resolve(ref, ['spec'], 'shop', 'web', port), reports, resolver };
+    };
+    const index = createObjectIndex();
+    const view = parseObject(before)?.view;
+    if (view !== undefined) index.add(view);
+    const sinks: Report[][] = [[], []];
+    const [first, second] = sinks.map((reports) =>
+      createServiceResolver(index, resolveOptions(), { report: (...r) => void reports.push(r) }, cache),
+    );
+    const a = first?.resolve(ref, ['spec'], 'shop', 'web', { kind: 'name', name: 'http' });
+    const b = second?.resolve(ref, ['spec'], 'shop', 'web', { kind: 'name', name: 'http' });
+    expect(a).toBeDefined();
+    expect(b).toBe(a);
+    expect(second?.endpointNeeds.get('shop/web/http')).toBe(first?.endpointNeeds.get('shop/web/http'));
+    expect(sinks[1]).toEqual(sinks[0]);
+    expect(sinks[0]?.map((r) => r[0])).toEqual(['InvalidAnnotation']);
+    // By number it is another entry, with the same content.
+    const byNumber = second?.resolve(ref, ['spec'], 'shop', 'web', { kind: 'number', number: 80 });
+    expect(byNumber).toEqual(a);
+    // A changed Service is a new view, so a new cluster.
+    const changed = resolveWith(after, { kind: 'name', name: 'http' });
+    expect(changed.cluster).not.toBe(a);
+    expect(changed.cluster?.protocol).toBe('h2c');
+    expect(changed.reports).toEqual([]);
   });
 });
