@@ -488,7 +488,7 @@ const backendLists = new WeakMap<Cluster, readonly { clusterName: string; weight
 function onlyBackend(cluster: Cluster): readonly { clusterName: string; weight: number }[] {
   let list = backendLists.get(cluster);
   if (list === undefined) {
-    list = Object.freeze([Object.freeze({ clusterName: cluster.name, weight: 1 })]);
+    list = [{ clusterName: cluster.name, weight: 1 }];
     backendLists.set(cluster, list);
   }
   return list;

@@ -128,6 +128,8 @@ function circuitBreakers(service: ServiceView, sink: DiagnosticSink): CircuitBre
 
 /** A Service port resolved without per-route settings, with the reports resolving it made. */
 interface Resolved {
+  /** The port number or name asked for. */
+  readonly key: number | string;
   readonly cluster: Cluster;
   readonly need: EndpointsNeed | undefined;
   readonly reports: readonly Report[];
@@ -138,7 +140,22 @@ interface Resolved {
  * name. Such a cluster depends only on the view and the engine's options, and many routes share a
  * Service, so they share one cluster object. Views are immutable: the cache may outlive a batch.
  */
-export type ServiceCache = WeakMap<ServiceView, Map<number | string, Resolved>>;
+export type ServiceCache = WeakMap<ServiceView, Resolved | Resolved[]>;
+
+function cached(cache: ServiceCache, service: ServiceView, key: number | string): Resolved | undefined {
+  const slot = cache.get(service);
+  if (slot === undefined) return undefined;
+  if (!Array.isArray(slot)) return slot.key === key ? slot : undefined;
+  return slot.find((r) => r.key === key);
+}
+
+/** Most Services are resolved on one port: a lone record needs no list. */
+function remember(cache: ServiceCache, service: ServiceView, resolved: Resolved): void {
+  const slot = cache.get(service);
+  if (slot === undefined) cache.set(service, resolved);
+  else if (Array.isArray(slot)) slot.push(resolved);
+  else cache.set(service, [slot, resolved]);
+}
 
 export function createServiceResolver(
   lookup: Lookup,
@@ -178,7 +195,7 @@ export function createServiceResolver(
       const cacheable = cache !== undefined && service !== undefined && settings === undefined;
       const key = backendPort.kind === 'number' ? backendPort.number : backendPort.name;
       if (cacheable) {
-        const hit = cache.get(service)?.get(key);
+        const hit = cached(cache, service, key);
         if (hit !== undefined) {
           for (const report of hit.reports) outerSink.report(...report);
           return define(referrer, path, hit.cluster, hit.need);
@@ -211,13 +228,18 @@ export function createServiceResolver(
         return undefined;
       }
       const protocol = settings?.protocol ?? upstreamProtocol(service, port);
-      const breakerReports: Report[] = [];
-      const breakerSink: DiagnosticSink = {
-        report: (...report) => {
-          breakerReports.push(report);
-          outerSink.report(...report);
-        },
-      };
+      // Reports made while resolving are kept with the cached result; only annotations make any.
+      let breakerReports: Report[] | undefined;
+      const breakerSink: DiagnosticSink =
+        service.meta.annotations.size === 0
+          ? outerSink
+          : {
+              report: (...report) => {
+                breakerReports ??= [];
+                breakerReports.push(report);
+                outerSink.report(...report);
+              },
+            };
       let discovery: Cluster['discovery'];
       const eds = endpointsName(namespace, serviceName, port.name);
       if (service.type === 'ExternalName') {
@@ -289,14 +311,7 @@ export function createServiceResolver(
                 : {}),
               ...(settings.slowStart !== undefined ? { slowStart: settings.slowStart } : {}),
             };
-      if (cacheable) {
-        let byPort = cache.get(service);
-        if (byPort === undefined) {
-          byPort = new Map();
-          cache.set(service, byPort);
-        }
-        byPort.set(key, { cluster, need, reports: breakerReports.length === 0 ? noReports : breakerReports });
-      }
+      if (cacheable) remember(cache, service, { key, cluster, need, reports: breakerReports ?? noReports });
       return define(referrer, path, cluster, need);
     },
   };
