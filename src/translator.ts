@@ -93,15 +93,22 @@ export interface Translator {
 
 type Store = { readonly [K in ResourceKind]: Map<string, ResourceOf<K>> };
 
-function varint(n: number): number[] {
-  const out: number[] = [];
+/** Writes `n` as a protobuf varint at `at`; returns where it ends. */
+function writeVarint(into: Uint8Array, at: number, n: number): number {
   let v = n;
+  let i = at;
   while (v > 0x7f) {
-    out.push((v & 0x7f) | 0x80);
+    into[i++] = (v & 0x7f) | 0x80;
     v >>>= 7;
   }
-  out.push(v);
-  return out;
+  into[i++] = v;
+  return i;
+}
+
+function varintSize(n: number): number {
+  let size = 1;
+  for (let v = n; v > 0x7f; v >>>= 7) size++;
+  return size;
 }
 
 /** The index of the first element not below `value` in a sorted array. */
@@ -201,13 +208,23 @@ export function createTranslatorWith(options: ResolvedOptions, { oneShot = false
     if (kind === 'routes') {
       const config = resource as RouteConfiguration;
       const { name, virtualHosts, ...rest } = config;
-      const parts: Uint8Array[] = [encodeMessage(resourceCodecs.routes, { name })];
-      for (const vhost of virtualHosts ?? []) {
-        const bytes = encodedVirtualHost(vhost);
-        parts.push(Uint8Array.from([0x12, ...varint(bytes.length)]), bytes);
+      const head = encodeMessage(resourceCodecs.routes, { name });
+      const tail = encodeMessage(resourceCodecs.routes, rest);
+      const hosts = (virtualHosts ?? []).map(encodedVirtualHost);
+      // One buffer and one hash update: thousands of small updates cost more than the copying.
+      let size = head.length + tail.length;
+      for (const bytes of hosts) size += 1 + varintSize(bytes.length) + bytes.length;
+      const all = new Uint8Array(size);
+      all.set(head, 0);
+      let at = head.length;
+      for (const bytes of hosts) {
+        all[at++] = 0x12; // virtual_hosts, field 2, length-delimited
+        at = writeVarint(all, at, bytes.length);
+        all.set(bytes, at);
+        at += bytes.length;
       }
-      parts.push(encodeMessage(resourceCodecs.routes, rest));
-      version = hashParts(parts);
+      all.set(tail, at);
+      version = hashParts([all]);
     } else {
       version = resourceVersion(kind, resource);
     }
