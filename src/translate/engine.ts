@@ -839,20 +839,27 @@ export function createEngine(options: ResolvedOptions, { incremental = true }: E
 
     reports() {
       const out: Report[] = [...classReports, ...duplicateReports];
+      // Nearly every list is empty: a spread call per object would cost more than the reports.
+      const add = (list: readonly Report[]) => {
+        if (list.length > 0) out.push(...list);
+      };
       for (const entry of entries.values()) {
-        const view = entry.parsed.view;
+        const { view, reports } = entry.parsed;
+        if (reports.length === 0) continue;
         // An Ingress of another controller's class is not ours to judge.
         if (view?.kind === 'Ingress' && !served(view)) continue;
         if (view?.kind === 'HTTPProxy' && !proxyServed(view, options)) continue;
-        out.push(...entry.parsed.reports);
+        out.push(...reports);
       }
-      for (const cached of claims.values()) out.push(...cached.claims.reports);
-      for (const cached of proxyClaims.values()) out.push(...cached.claims.reports);
-      out.push(...orphanReports());
-      for (const view of index.extensionServices.values()) out.push(...extensionReports(view));
-      for (const host of hosts.values()) out.push(...host.reports);
-      for (const list of clusterReports.values()) out.push(...list);
-      for (const name of endpoints.keys()) out.push(...(groups.get(name)?.reports ?? []));
+      for (const cached of claims.values()) add(cached.claims.reports);
+      for (const cached of proxyClaims.values()) add(cached.claims.reports);
+      add(orphanReports());
+      for (const view of index.extensionServices.values()) add(extensionReports(view));
+      for (const host of hosts.values()) add(host.reports);
+      for (const list of clusterReports.values()) add(list);
+      for (const group of groups.values()) {
+        if (group.reports.length > 0 && endpoints.has(group.group.name)) out.push(...group.reports);
+      }
       return out;
     },
 
