@@ -239,6 +239,13 @@ export function createTranslatorWith(options: ResolvedOptions, { oneShot = false
     touched: Set<string>,
   ) {
     const map = store[kind] as Map<string, ResourceOf<K>>;
+    // A one-shot translator applies one batch to an empty store: nothing to remember for the diff,
+    // which then upserts everything the store holds.
+    if (oneShot) {
+      if (resource === undefined) map.delete(name);
+      else map.set(name, resource);
+      return;
+    }
     const current = map.get(name);
     if (current === resource) return;
     // Remember what the name held before this apply(), once, for the diff.
@@ -459,12 +466,14 @@ export function createTranslatorWith(options: ResolvedOptions, { oneShot = false
     byName('secrets', changed.secrets, state.secrets, secretOf, buildSecret);
 
     const diff = lazy((): ResourceDiff => {
+      const named = <K extends ResourceKind>(kind: K): ReadonlySet<string> =>
+        oneShot ? new Set(store[kind].keys()) : touched[kind];
       const kinds = {
-        listeners: kindDiff('listeners', touched.listeners, before.listeners),
-        routes: kindDiff('routes', touched.routes, before.routes),
-        clusters: kindDiff('clusters', touched.clusters, before.clusters),
-        endpoints: kindDiff('endpoints', touched.endpoints, before.endpoints),
-        secrets: kindDiff('secrets', touched.secrets, before.secrets),
+        listeners: kindDiff('listeners', named('listeners'), before.listeners),
+        routes: kindDiff('routes', named('routes'), before.routes),
+        clusters: kindDiff('clusters', named('clusters'), before.clusters),
+        endpoints: kindDiff('endpoints', named('endpoints'), before.endpoints),
+        secrets: kindDiff('secrets', named('secrets'), before.secrets),
       };
       return { ...kinds, plan: planOf(kinds) };
     });
