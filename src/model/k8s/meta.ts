@@ -95,8 +95,11 @@ export function parseMeta(
   // kube-xds reads (an EndpointSlice's Service) is read where it is used.
   let annotations = noAnnotations;
   if (keepAnnotations) {
-    const read = readStringMap(r, metadata.annotations, annotationsPath, 256 * 1024);
-    if (read.size > 0) annotations = read;
+    // Most objects have none: no map to build and drop.
+    if (metadata.annotations !== undefined) {
+      const read = readStringMap(r, metadata.annotations, annotationsPath, 256 * 1024);
+      if (read.size > 0) annotations = read;
+    }
   } else {
     checkStringMap(r, metadata.annotations, annotationsPath, 256 * 1024);
   }
