@@ -311,3 +311,39 @@ describe('createServiceResolver with a ServiceCache', () => {
     expect(changed.reports).toEqual([]);
   });
 });
+
+describe('EndpointSlice endpoints read directly', () => {
+  const slice = (endpoints: unknown[]) => ({
+    ...f.endpointSlice('a/web-1', { service: 'web', ports: [{ name: 'http', port: 8080 }], endpoints: [] }),
+    endpoints,
+  });
+  const serving = (object: unknown) => {
+    const view = parseObject(object)?.view;
+    if (view?.kind !== 'EndpointSlice') throw new Error('not a slice view');
+    return view.serving;
+  };
+
+  it('never sees a field inherited from Object.prototype', () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.zone = 'polluted';
+    proto.conditions = { ready: false };
+    try {
+      const read = serving(JSON.parse(JSON.stringify(slice([{ addresses: ['10.0.0.1'] }]))));
+      expect(read.addresses).toEqual(['10.0.0.1']);
+      expect(read.zones).toEqual(['']);
+    } finally {
+      delete proto.zone;
+      delete proto.conditions;
+    }
+  });
+
+  it('never sees a field inherited from another prototype, and reads plain records directly', () => {
+    const inherited = Object.create({ zone: 'inherited', conditions: { ready: false } });
+    inherited.addresses = ['10.0.0.2'];
+    const read = serving(
+      slice([inherited, { addresses: ['10.0.0.3'], zone: 'z', conditions: { ready: true } }]),
+    );
+    expect(read.addresses).toEqual(['10.0.0.2', '10.0.0.3']);
+    expect(read.zones).toEqual(['', 'z']);
+  });
+});

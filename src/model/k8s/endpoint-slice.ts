@@ -4,6 +4,7 @@ import {
   field,
   invalidString,
   isIntegerIn,
+  isPlainRecord,
   isPlainString,
   isRecord,
   optionalStringAt,
@@ -16,6 +17,7 @@ import {
   readString,
   settle,
   sized,
+  uninherited,
 } from './read.js';
 
 export interface EndpointPortView {
@@ -94,7 +96,11 @@ interface Serving {
   zones: string[];
   indexes: number[] | undefined;
   count: number;
+  /** Whether no key read from an endpoint is on Object.prototype (see uninherited). */
+  readonly clean: boolean;
 }
+
+const endpointKeys = ['addresses', 'conditions', 'ready', 'terminating', 'zone'];
 
 /**
  * Reads one endpoint into `serving` when it serves. A slice can hold a thousand endpoints, so each
@@ -106,14 +112,17 @@ function readSliceEndpoint(r: Reader, entry: unknown, i: number, serving: Servin
     readRecord(r, entry, ['endpoints', i]);
     return;
   }
-  let addresses = ownField(entry, 'addresses');
+  // Decoded JSON: own fields read directly, without an Object.hasOwn call each.
+  const direct = serving.clean && isPlainRecord(entry);
+  let addresses = direct ? entry.addresses : ownField(entry, 'addresses');
   if (!Array.isArray(addresses)) addresses = readArray(r, addresses, ['endpoints', i, 'addresses']);
   let ready: unknown;
   let terminating: unknown;
-  const conditions = ownField(entry, 'conditions');
+  const conditions = direct ? entry.conditions : ownField(entry, 'conditions');
   if (isRecord(conditions)) {
-    ready = ownField(conditions, 'ready');
-    terminating = ownField(conditions, 'terminating');
+    const plain = serving.clean && isPlainRecord(conditions);
+    ready = plain ? conditions.ready : ownField(conditions, 'ready');
+    terminating = plain ? conditions.terminating : ownField(conditions, 'terminating');
   } else if (conditions !== undefined) {
     readRecord(r, conditions, ['endpoints', i, 'conditions']);
   }
@@ -126,7 +135,7 @@ function readSliceEndpoint(r: Reader, entry: unknown, i: number, serving: Servin
   const readAddress = isPlainString(address, 64)
     ? address
     : readString(r, address, ['endpoints', i, 'addresses', 0], 64);
-  const zone = ownField(entry, 'zone');
+  const zone = direct ? entry.zone : ownField(entry, 'zone');
   const readZone = isPlainString(zone, 253)
     ? zone
     : (readString(r, zone, ['endpoints', i, 'zone'], 253) ?? '');
@@ -154,6 +163,7 @@ export function parseEndpointSlice(object: unknown, sink: DiagnosticSink): Endpo
     zones: sized(list.length),
     indexes: undefined,
     count: 0,
+    clean: uninherited(endpointKeys),
   };
   for (let i = 0; i < list.length; i++) readSliceEndpoint(r, list[i], i, serving);
   return {

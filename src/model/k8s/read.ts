@@ -32,6 +32,22 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
+/**
+ * Whether none of `keys` can be inherited from Object.prototype (nothing has polluted it with one).
+ * Together with a record's prototype being Object.prototype, as it is for decoded JSON, a direct read
+ * of such a key then sees exactly what ownField sees. Hot loops check this once per object and then
+ * read directly: Object.hasOwn is a call of about 35 ns in Node 20, paid five times per endpoint.
+ */
+export function uninherited(keys: readonly string[]): boolean {
+  for (const key of keys) if (key in Object.prototype) return false;
+  return true;
+}
+
+/** Whether `record`'s fields named in an `uninherited` check may be read directly. */
+export function isPlainRecord(record: object): boolean {
+  return Object.getPrototypeOf(record) === Object.prototype;
+}
+
 /** field() for a value already known to be a record. */
 export function ownField(record: Record<string, unknown>, key: string): unknown {
   return Object.hasOwn(record, key) ? record[key] : undefined;
