@@ -255,16 +255,20 @@ export interface ObjectIndex extends Lookup {
 /** A copy of a name-sorted list with `view` in place of any view of the same name. */
 function sortedInsert<T extends { meta: Meta }>(list: readonly T[], view: T): T[] {
   const name = view.meta.name;
-  const out: T[] = [];
+  // Sized exactly (a list grown by push keeps room for 17): the index holds one per Service.
+  const replaces = list.some((v) => v.meta.name === name);
+  const out = new Array<T>(replaces ? list.length : list.length + 1);
+  let count = 0;
   let placed = false;
   for (const v of list) {
     if (!placed && compareText(name, v.meta.name) <= 0) {
-      out.push(view);
+      out[count++] = view;
       placed = true;
     }
-    if (v.meta.name !== name) out.push(v);
+    if (v.meta.name !== name) out[count++] = v;
   }
-  if (!placed) out.push(view);
+  if (!placed) out[count++] = view;
+  if (count !== out.length) out.length = count;
   return out;
 }
 

@@ -347,3 +347,34 @@ describe('EndpointSlice endpoints read directly', () => {
     expect(read.zones).toEqual(['', 'z']);
   });
 });
+
+describe('the index keeps a Service slices by name', () => {
+  it('inserts, replaces and removes slices in name order, in exact-size lists', () => {
+    const index = createObjectIndex();
+    const view = (name: string, address: string) => {
+      const parsed = parseObject(
+        f.endpointSlice(`a/${name}`, {
+          service: 'web',
+          ports: [{ name: 'http', port: 80 }],
+          endpoints: [{ address }],
+        }),
+      )?.view;
+      if (parsed?.kind !== 'EndpointSlice') throw new Error('not a slice view');
+      return parsed;
+    };
+    for (const [name, address] of [
+      ['web-b', '10.0.0.2'],
+      ['web-a', '10.0.0.1'],
+      ['web-c', '10.0.0.3'],
+    ] as const)
+      index.add(view(name, address));
+    const replaced = view('web-b', '10.0.0.9');
+    index.add(replaced);
+    const names = () => index.slices('a', 'web').map((s) => s.meta.name);
+    expect(names()).toEqual(['web-a', 'web-b', 'web-c']);
+    expect(index.slices('a', 'web')[1]).toBe(replaced);
+    expect(index.slices('a', 'web')).toHaveLength(3);
+    index.remove(view('web-a', '10.0.0.1'));
+    expect(names()).toEqual(['web-b', 'web-c']);
+  });
+});
