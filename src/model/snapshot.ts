@@ -21,7 +21,7 @@ import {
 import { type IngressView, parseIngress } from './k8s/ingress.js';
 import { type IngressClassView, parseIngressClass } from './k8s/ingress-class.js';
 import { type Meta, roughRef } from './k8s/meta.js';
-import { isRecord } from './k8s/read.js';
+import { isRecord, settle, sized } from './k8s/read.js';
 import { parseSecret, type SecretView } from './k8s/secret.js';
 import { parseService, type ServiceView } from './k8s/service.js';
 
@@ -256,8 +256,7 @@ export interface ObjectIndex extends Lookup {
 function sortedInsert<T extends { meta: Meta }>(list: readonly T[], view: T): T[] {
   const name = view.meta.name;
   // Sized exactly (a list grown by push keeps room for 17): the index holds one per Service.
-  const replaces = list.some((v) => v.meta.name === name);
-  const out = new Array<T>(replaces ? list.length : list.length + 1);
+  const out = sized<T>(list.length + 1);
   let count = 0;
   let placed = false;
   for (const v of list) {
@@ -268,8 +267,7 @@ function sortedInsert<T extends { meta: Meta }>(list: readonly T[], view: T): T[
     if (v.meta.name !== name) out[count++] = v;
   }
   if (!placed) out[count++] = view;
-  if (count !== out.length) out.length = count;
-  return out;
+  return settle(out, count);
 }
 
 /**

@@ -448,21 +448,21 @@ function routeClaims(ctx: Context, ingress: IngressView): RouteClaim[] {
         websocket: policy.websocketPaths.has(entry.value === '' ? '/' : entry.value),
       };
       const origin = ingress.meta.ref;
+      // One route object for every listener that forwards (IR is never mutated).
+      const route = { match, action: forward, origin };
       // The https route is used only if some Ingress configures TLS for this host (Contour's secure
       // virtual hosts are global).
       if (!policy.forceSslRedirect && policy.allowHttp && fqdn !== '*') {
-        claims.push(routeClaim(fqdn, 'both', { match, action: forward, origin }, entry, isDefaultBackend));
+        claims.push(routeClaim(fqdn, 'both', route, entry, isDefaultBackend));
         continue;
       }
       if (policy.forceSslRedirect) {
-        const route = { match, action: httpsRedirect, origin };
-        claims.push(routeClaim(fqdn, 'http', route, entry, isDefaultBackend));
+        const redirect = { match, action: httpsRedirect, origin };
+        claims.push(routeClaim(fqdn, 'http', redirect, entry, isDefaultBackend));
       } else if (policy.allowHttp) {
-        claims.push(routeClaim(fqdn, 'http', { match, action: forward, origin }, entry, isDefaultBackend));
+        claims.push(routeClaim(fqdn, 'http', route, entry, isDefaultBackend));
       }
-      if (fqdn !== '*') {
-        claims.push(routeClaim(fqdn, 'https', { match, action: forward, origin }, entry, isDefaultBackend));
-      }
+      if (fqdn !== '*') claims.push(routeClaim(fqdn, 'https', route, entry, isDefaultBackend));
     }
   }
   return claims;

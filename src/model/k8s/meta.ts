@@ -35,13 +35,13 @@ export function roughRef(kind: string, object: unknown): ObjectRef {
   return { kind, namespace: text(field(metadata, 'namespace')), name: text(field(metadata, 'name')) };
 }
 
+/** One shared empty map: most objects have no annotations kube-xds reads, and a view lives long. */
+const noAnnotations: ReadonlyMap<string, string> = new Map();
+
 /**
  * Reads metadata. Namespaced kinds default to namespace `default`, as `kubectl apply` does. Returns
  * undefined (with an InvalidObject diagnostic) when the name or namespace is unusable.
  */
-/** One shared empty map: most objects have no annotations kube-xds reads, and a view lives long. */
-const noAnnotations: ReadonlyMap<string, string> = new Map();
-
 export function parseMeta(
   kind: string,
   object: unknown,
