@@ -25,6 +25,16 @@ import { encodeMessage } from '../../src/translate/xds/any.js';
 import { Cluster } from '../../src/xds-types/envoy/config/cluster/v3/cluster.js';
 import { runs } from '../property/params.js';
 
+/** An object index holding the views of `objects`. */
+function indexOf(...objects: unknown[]) {
+  const index = createObjectIndex();
+  for (const object of objects) {
+    const view = parseObject(object)?.view;
+    if (view !== undefined) index.add(view);
+  }
+  return index;
+}
+
 describe('sortInPlace', () => {
   it('orders like the stable built-in sort, short and long lists alike', () => {
     fc.assert(
@@ -183,8 +193,7 @@ describe('isIPv4', () => {
 
 describe('buildEndpointGroup', () => {
   it('keeps the first zone of each address and port, across the ports of several Services', () => {
-    const index = createObjectIndex();
-    const objects = [
+    const index = indexOf(
       f.endpointSlice('a/web-1', {
         service: 'web',
         ports: [{ name: 'http', port: 8080 }],
@@ -207,11 +216,7 @@ describe('buildEndpointGroup', () => {
         ports: [{ name: 'http', port: 8080 }],
         endpoints: [{ address: '10.0.0.1', zone: 'z3' }],
       }),
-    ];
-    for (const object of objects) {
-      const view = parseObject(object)?.view;
-      if (view !== undefined) index.add(view);
-    }
+    );
     const port = { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP', appProtocol: undefined };
     const group = buildEndpointGroup(
       index,
@@ -231,8 +236,7 @@ describe('buildEndpointGroup', () => {
   });
 
   it('reports a bad address by its index in the slice, whether or not endpoints before it were left out', () => {
-    const index = createObjectIndex();
-    const objects = [
+    const index = indexOf(
       f.endpointSlice('a/web-1', {
         service: 'web',
         ports: [{ name: 'http', port: 8080 }],
@@ -243,11 +247,7 @@ describe('buildEndpointGroup', () => {
         ports: [{ name: 'http', port: 8080 }],
         endpoints: [{ address: '10.0.0.2', ready: false }, { address: '10.0.0.3' }, { address: 'bad-2' }],
       }),
-    ];
-    for (const object of objects) {
-      const view = parseObject(object)?.view;
-      if (view !== undefined) index.add(view);
-    }
+    );
     const reports: Report[] = [];
     const port = { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP', appProtocol: undefined };
     const group = buildEndpointGroup(
@@ -275,9 +275,7 @@ describe('createServiceResolver with a ServiceCache', () => {
     const cache: ServiceCache = new WeakMap();
     const ref = { kind: 'Ingress', namespace: 'shop', name: 'a' };
     const resolveWith = (service: unknown, port: BackendPort) => {
-      const index = createObjectIndex();
-      const view = parseObject(service)?.view;
-      if (view !== undefined) index.add(view);
+      const index = indexOf(service);
       const reports: Report[] = [];
       const resolver = createServiceResolver(
         index,
@@ -285,11 +283,9 @@ describe('createServiceResolver with a ServiceCache', () => {
         { report: (...r) => void reports.push(r) },
         cache,
       );
-      return { cluster: resolver.resolve(ref, ['spec'], 'shop', 'web', port), reports, resolver };
+      return { cluster: resolver.resolve(ref, ['spec'], 'shop', 'web', port), reports };
     };
-    const index = createObjectIndex();
-    const view = parseObject(before)?.view;
-    if (view !== undefined) index.add(view);
+    const index = indexOf(before);
     const sinks: Report[][] = [[], []];
     const [first, second] = sinks.map((reports) =>
       createServiceResolver(index, resolveOptions(), { report: (...r) => void reports.push(r) }, cache),
