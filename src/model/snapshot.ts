@@ -273,161 +273,213 @@ function sortedInsert<T extends { meta: Meta }>(list: readonly T[], view: T): T[
 /**
  * A map keyed by namespace, then name. Lookups are the hot path of evaluation (a Service per route,
  * its slices per endpoint group): two lookups of strings whose hashes are cached cost less than
- * building and hashing a `namespace/name` string each time.
+ * building and hashing a `namespace/name` string each time. A Map subclass without fields, so
+ * every instance keeps the constructor's hidden class (see IndexData).
  */
-class NamespacedMap<V> {
-  readonly #byNamespace = new Map<string, Map<string, V>>();
-
-  get(namespace: string, name: string): V | undefined {
-    return this.#byNamespace.get(namespace)?.get(name);
+class NamespacedMap<V> extends Map<string, Map<string, V>> {
+  getIn(namespace: string, name: string): V | undefined {
+    return this.get(namespace)?.get(name);
   }
 
-  set(namespace: string, name: string, value: V): void {
-    let byName = this.#byNamespace.get(namespace);
+  setIn(namespace: string, name: string, value: V): void {
+    let byName = this.get(namespace);
     if (byName === undefined) {
       byName = new Map();
-      this.#byNamespace.set(namespace, byName);
+      this.set(namespace, byName);
     }
     byName.set(name, value);
   }
 
-  delete(namespace: string, name: string): void {
-    const byName = this.#byNamespace.get(namespace);
+  deleteIn(namespace: string, name: string): void {
+    const byName = this.get(namespace);
     if (byName === undefined) return;
     byName.delete(name);
-    if (byName.size === 0) this.#byNamespace.delete(namespace);
+    if (byName.size === 0) this.delete(namespace);
   }
 }
 
+const none: readonly never[] = [];
+
+const sameProxy = (a: HTTPProxyView, b: HTTPProxyView) =>
+  a.meta.namespace === b.meta.namespace && a.meta.name === b.meta.name;
+
+/**
+ * An index is one object literal whose methods are module functions reading `this`: translate()
+ * builds an index per call, and V8 keeps neither a closure's optimised code nor a class instance's
+ * hidden class once no instance is alive, while a literal's hidden class and a module function's
+ * code live as long as the module.
+ */
+interface IndexData extends ObjectIndex {
+  readonly services: NamespacedMap<ServiceView>;
+  readonly secrets: NamespacedMap<SecretView>;
+  readonly sliceMap: NamespacedMap<readonly EndpointSliceView[]>;
+  readonly endpoints: NamespacedMap<EndpointsView>;
+  readonly delegationMap: Map<string, readonly TLSCertificateDelegationView[]>;
+  readonly ingresses: Map<string, IngressView>;
+  readonly ingressClasses: Map<string, IngressClassView>;
+  readonly proxies: Map<string, HTTPProxyView>;
+  readonly roots: Map<string, readonly HTTPProxyView[]>;
+  readonly extensionServices: Map<string, ExtensionServiceView>;
+}
+
 export function createObjectIndex(): ObjectIndex {
-  const services = new NamespacedMap<ServiceView>();
-  const secrets = new NamespacedMap<SecretView>();
-  const slices = new NamespacedMap<readonly EndpointSliceView[]>();
-  const endpoints = new NamespacedMap<EndpointsView>();
-  const delegations = new Map<string, readonly TLSCertificateDelegationView[]>();
-  const ingresses = new Map<string, IngressView>();
-  const ingressClasses = new Map<string, IngressClassView>();
-  const proxies = new Map<string, HTTPProxyView>();
-  const roots = new Map<string, readonly HTTPProxyView[]>();
-  const extensionServices = new Map<string, ExtensionServiceView>();
-  const none: readonly never[] = [];
-  const sameProxy = (a: HTTPProxyView, b: HTTPProxyView) =>
-    a.meta.namespace === b.meta.namespace && a.meta.name === b.meta.name;
+  const index: IndexData = {
+    services: new NamespacedMap(),
+    secrets: new NamespacedMap(),
+    sliceMap: new NamespacedMap(),
+    endpoints: new NamespacedMap(),
+    delegationMap: new Map(),
+    ingresses: new Map(),
+    ingressClasses: new Map(),
+    proxies: new Map(),
+    roots: new Map(),
+    extensionServices: new Map(),
+    proxy: indexProxy,
+    proxyRoots: indexProxyRoots,
+    extensionService: indexExtensionService,
+    service: indexService,
+    secret: indexSecret,
+    slices: indexSlices,
+    legacyEndpoints: indexLegacyEndpoints,
+    delegations: indexDelegations,
+    add: indexAdd,
+    remove: indexRemove,
+  };
+  return index;
+}
 
-  const remove = (view: View) => {
-    const k = () => key(view.meta.namespace, view.meta.name);
-    switch (view.kind) {
-      case 'Service':
-        services.delete(view.meta.namespace, view.meta.name);
-        break;
-      case 'Secret':
-        secrets.delete(view.meta.namespace, view.meta.name);
-        break;
-      case 'Endpoints':
-        endpoints.delete(view.meta.namespace, view.meta.name);
-        break;
-      case 'Ingress':
-        ingresses.delete(k());
-        break;
-      case 'IngressClass':
-        ingressClasses.delete(view.meta.name);
-        break;
-      case 'HTTPProxy': {
-        proxies.delete(k());
-        const fqdn = proxyFqdn(view);
-        if (fqdn === undefined) break;
-        const rest = (roots.get(fqdn) ?? none).filter((v) => !sameProxy(v, view));
-        if (rest.length === 0) roots.delete(fqdn);
-        else roots.set(fqdn, rest);
-        break;
-      }
-      case 'ExtensionService':
-        extensionServices.delete(k());
-        break;
-      case 'EndpointSlice': {
-        const { namespace } = view.meta;
-        const rest = (slices.get(namespace, view.serviceName) ?? none).filter(
-          (v) => v.meta.name !== view.meta.name,
-        );
-        if (rest.length === 0) slices.delete(namespace, view.serviceName);
-        else slices.set(namespace, view.serviceName, rest);
-        break;
-      }
-      case 'TLSCertificateDelegation': {
-        const rest = (delegations.get(view.meta.namespace) ?? none).filter(
-          (v) => v.meta.name !== view.meta.name,
-        );
-        if (rest.length === 0) delegations.delete(view.meta.namespace);
-        else delegations.set(view.meta.namespace, rest);
-        break;
-      }
+function indexProxy(this: IndexData, namespace: string, name: string): HTTPProxyView | undefined {
+  return this.proxies.get(key(namespace, name));
+}
+
+function indexProxyRoots(this: IndexData, fqdn: string): readonly HTTPProxyView[] {
+  return this.roots.get(fqdn) ?? none;
+}
+
+function indexExtensionService(
+  this: IndexData,
+  namespace: string,
+  name: string,
+): ExtensionServiceView | undefined {
+  return this.extensionServices.get(key(namespace, name));
+}
+
+function indexService(this: IndexData, namespace: string, name: string): ServiceView | undefined {
+  return this.services.getIn(namespace, name);
+}
+
+function indexSecret(this: IndexData, namespace: string, name: string): SecretView | undefined {
+  return this.secrets.getIn(namespace, name);
+}
+
+function indexSlices(this: IndexData, namespace: string, service: string): readonly EndpointSliceView[] {
+  return this.sliceMap.getIn(namespace, service) ?? none;
+}
+
+function indexLegacyEndpoints(this: IndexData, namespace: string, name: string): EndpointsView | undefined {
+  return this.endpoints.getIn(namespace, name);
+}
+
+function indexDelegations(this: IndexData, namespace: string): readonly TLSCertificateDelegationView[] {
+  return this.delegationMap.get(namespace) ?? none;
+}
+
+function indexRemove(this: IndexData, view: View): void {
+  switch (view.kind) {
+    case 'Service':
+      this.services.deleteIn(view.meta.namespace, view.meta.name);
+      break;
+    case 'Secret':
+      this.secrets.deleteIn(view.meta.namespace, view.meta.name);
+      break;
+    case 'Endpoints':
+      this.endpoints.deleteIn(view.meta.namespace, view.meta.name);
+      break;
+    case 'Ingress':
+      this.ingresses.delete(key(view.meta.namespace, view.meta.name));
+      break;
+    case 'IngressClass':
+      this.ingressClasses.delete(view.meta.name);
+      break;
+    case 'HTTPProxy': {
+      this.proxies.delete(key(view.meta.namespace, view.meta.name));
+      const fqdn = proxyFqdn(view);
+      if (fqdn === undefined) break;
+      const rest = (this.roots.get(fqdn) ?? none).filter((v) => !sameProxy(v, view));
+      if (rest.length === 0) this.roots.delete(fqdn);
+      else this.roots.set(fqdn, rest);
+      break;
     }
-  };
+    case 'ExtensionService':
+      this.extensionServices.delete(key(view.meta.namespace, view.meta.name));
+      break;
+    case 'EndpointSlice': {
+      const { namespace } = view.meta;
+      const rest = (this.sliceMap.getIn(namespace, view.serviceName) ?? none).filter(
+        (v) => v.meta.name !== view.meta.name,
+      );
+      if (rest.length === 0) this.sliceMap.deleteIn(namespace, view.serviceName);
+      else this.sliceMap.setIn(namespace, view.serviceName, rest);
+      break;
+    }
+    case 'TLSCertificateDelegation': {
+      const rest = (this.delegationMap.get(view.meta.namespace) ?? none).filter(
+        (v) => v.meta.name !== view.meta.name,
+      );
+      if (rest.length === 0) this.delegationMap.delete(view.meta.namespace);
+      else this.delegationMap.set(view.meta.namespace, rest);
+      break;
+    }
+  }
+}
 
-  return {
-    ingresses,
-    ingressClasses,
-    proxies,
-    extensionServices,
-    proxy: (namespace, name) => proxies.get(key(namespace, name)),
-    proxyRoots: (fqdn) => roots.get(fqdn) ?? none,
-    extensionService: (namespace, name) => extensionServices.get(key(namespace, name)),
-    service: (namespace, name) => services.get(namespace, name),
-    secret: (namespace, name) => secrets.get(namespace, name),
-    slices: (namespace, service) => slices.get(namespace, service) ?? none,
-    legacyEndpoints: (namespace, name) => endpoints.get(namespace, name),
-    delegations: (namespace) => delegations.get(namespace) ?? none,
-    remove,
-    add(view) {
-      const k = () => key(view.meta.namespace, view.meta.name);
-      switch (view.kind) {
-        case 'Service':
-          services.set(view.meta.namespace, view.meta.name, view);
-          break;
-        case 'Secret':
-          secrets.set(view.meta.namespace, view.meta.name, view);
-          break;
-        case 'Endpoints':
-          endpoints.set(view.meta.namespace, view.meta.name, view);
-          break;
-        case 'Ingress':
-          ingresses.set(k(), view);
-          break;
-        case 'IngressClass':
-          ingressClasses.set(view.meta.name, view);
-          break;
-        case 'HTTPProxy': {
-          proxies.set(k(), view);
-          const fqdn = proxyFqdn(view);
-          if (fqdn === undefined) break;
-          const rest = (roots.get(fqdn) ?? none).filter((v) => !sameProxy(v, view));
-          roots.set(
-            fqdn,
-            [...rest, view].sort((a, b) => compareMeta(a.meta, b.meta)),
-          );
-          break;
-        }
-        case 'ExtensionService':
-          extensionServices.set(k(), view);
-          break;
-        case 'EndpointSlice': {
-          // A slice without the service-name label belongs to no Service.
-          if (view.serviceName === '') break;
-          const { namespace } = view.meta;
-          slices.set(
-            namespace,
-            view.serviceName,
-            sortedInsert(slices.get(namespace, view.serviceName) ?? none, view),
-          );
-          break;
-        }
-        case 'TLSCertificateDelegation':
-          delegations.set(
-            view.meta.namespace,
-            sortedInsert(delegations.get(view.meta.namespace) ?? none, view),
-          );
-          break;
-      }
-    },
-  };
+function indexAdd(this: IndexData, view: View): void {
+  switch (view.kind) {
+    case 'Service':
+      this.services.setIn(view.meta.namespace, view.meta.name, view);
+      break;
+    case 'Secret':
+      this.secrets.setIn(view.meta.namespace, view.meta.name, view);
+      break;
+    case 'Endpoints':
+      this.endpoints.setIn(view.meta.namespace, view.meta.name, view);
+      break;
+    case 'Ingress':
+      this.ingresses.set(key(view.meta.namespace, view.meta.name), view);
+      break;
+    case 'IngressClass':
+      this.ingressClasses.set(view.meta.name, view);
+      break;
+    case 'HTTPProxy': {
+      this.proxies.set(key(view.meta.namespace, view.meta.name), view);
+      const fqdn = proxyFqdn(view);
+      if (fqdn === undefined) break;
+      const rest = (this.roots.get(fqdn) ?? none).filter((v) => !sameProxy(v, view));
+      this.roots.set(
+        fqdn,
+        [...rest, view].sort((a, b) => compareMeta(a.meta, b.meta)),
+      );
+      break;
+    }
+    case 'ExtensionService':
+      this.extensionServices.set(key(view.meta.namespace, view.meta.name), view);
+      break;
+    case 'EndpointSlice': {
+      // A slice without the service-name label belongs to no Service.
+      if (view.serviceName === '') break;
+      const { namespace } = view.meta;
+      this.sliceMap.setIn(
+        namespace,
+        view.serviceName,
+        sortedInsert(this.sliceMap.getIn(namespace, view.serviceName) ?? none, view),
+      );
+      break;
+    }
+    case 'TLSCertificateDelegation':
+      this.delegationMap.set(
+        view.meta.namespace,
+        sortedInsert(this.delegationMap.get(view.meta.namespace) ?? none, view),
+      );
+      break;
+  }
 }

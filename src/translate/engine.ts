@@ -10,6 +10,7 @@
  */
 
 import { compareText } from '../compare.js';
+import type { DiagnosticSink } from '../diagnostics.js';
 import {
   type Cluster,
   type EndpointGroup,
@@ -117,36 +118,31 @@ function resourceVersion(object: unknown): string | undefined {
 
 /**
  * Key → a set of string values. Most keys (a cluster's definers, a host's claimants) have exactly
- * one value, which is stored as is; a Set is made only for a second one.
+ * one value, which is stored as is; a Set is made only for a second one. A Map subclass without
+ * fields, so every instance has the hidden class of the constructor (see engineData).
  */
-class MultiMap {
-  readonly #map = new Map<string, string | Set<string>>();
-
-  get size(): number {
-    return this.#map.size;
-  }
-
-  add(key: string, value: string): void {
-    const current = this.#map.get(key);
-    if (current === undefined) this.#map.set(key, value);
+class MultiMap extends Map<string, string | Set<string>> {
+  addValue(key: string, value: string): void {
+    const current = this.get(key);
+    if (current === undefined) this.set(key, value);
     else if (typeof current !== 'string') current.add(value);
-    else if (current !== value) this.#map.set(key, new Set([current, value]));
+    else if (current !== value) this.set(key, new Set([current, value]));
   }
 
-  delete(key: string, value: string): void {
-    const current = this.#map.get(key);
+  deleteValue(key: string, value: string): void {
+    const current = this.get(key);
     if (current === undefined) return;
     if (typeof current === 'string') {
-      if (current === value) this.#map.delete(key);
+      if (current === value) this.delete(key);
       return;
     }
     current.delete(value);
-    if (current.size === 0) this.#map.delete(key);
+    if (current.size === 0) this.delete(key);
   }
 
   /** The values of a key, in the order they were added. */
-  get(key: string): Iterable<string> {
-    const current = this.#map.get(key);
+  valuesOf(key: string): Iterable<string> {
+    const current = this.get(key);
     return current === undefined ? noValues : typeof current === 'string' ? [current] : current;
   }
 }
@@ -230,673 +226,725 @@ export interface EngineMode {
   readonly incremental?: boolean;
 }
 
-export function createEngine(options: ResolvedOptions, { incremental = true }: EngineMode = {}): Engine {
-  const index = createObjectIndex();
-  const entries = new Map<string, Entry>();
-  const secretChecks: SecretCheckCache = new WeakMap();
-  const serviceCache: ServiceCache = new WeakMap();
+/** The object behind a definer, for oldest-first order. */
+const definerMeta = (d: IngressClaims | ProxyClaims) => ('ingress' in d ? d.ingress.meta : d.proxy.meta);
 
-  // Ingress and root HTTPProxy claims, and who depends on what.
-  const claims = new Map<string, CachedClaims>();
-  const proxyClaims = new Map<string, CachedProxy>();
-  const dependents = new MultiMap();
-  const hostClaimants = new MultiMap();
-  let classReports: Report[] = [];
-  const classSink = { report: (...args: Report) => void classReports.push(args) };
-  let served = ingressClassFilter([], options, classSink);
+/** The SDS secrets a TLS virtual host refers to: its certificate and the fallback certificate. */
+function vhostSecrets(vhost: SecureVirtualHost | undefined): string[] {
+  const names: string[] = [];
+  if (vhost?.secretName !== undefined) names.push(vhost.secretName);
+  if (vhost?.fallbackSecretName !== undefined) names.push(vhost.fallbackSecretName);
+  return names;
+}
 
-  // Merged hosts and what the emitted virtual hosts use.
-  const hosts = new Map<string, HostState>();
-  const http = new Map<string, VirtualHost>();
-  const https = new Map<string, SecureVirtualHost>();
-  const clusterRefs = new Map<string, number>();
-  const clusterDefiners = new MultiMap();
-  /** How many live clusters use each EDS name, and the names whose count crossed zero this batch. */
-  const edsRefs = new Map<string, number>();
-  const edsTouched = new Set<string>();
-  const clusterReports = new Map<string, readonly Report[]>();
-  const clusters = new Map<string, Cluster>();
-  const needs = new Map<string, EndpointsNeed>();
-  const groups = new Map<string, GroupState>();
-  const groupDependents = new MultiMap();
-  const endpoints = new Map<string, EndpointGroup>();
-  const secretRefs = new Map<string, number>();
-  const secrets = new Map<string, TlsSecret>();
+function refCount<K>(map: Map<K, number>, key: K, delta: number): void {
+  const n = (map.get(key) ?? 0) + delta;
+  if (n <= 0) map.delete(key);
+  else map.set(key, n);
+}
 
-  // Entries also indexed by name (then kind and namespace), so a resync finds the held copy with one
-  // lookup and no identity string per object. Most names are held once; a few (a Service and its
-  // Endpoints, the same name in several namespaces) share a list.
-  const held = new Map<string, Entry | Entry[]>();
-  const heldNamespace = (ref: Parsed['ref']) => (isClusterScoped(ref.kind) ? '' : ref.namespace);
+/** What one batch of changes touched. */
+interface Batch {
+  /** Dependency keys whose lookups may now answer differently. */
+  readonly deps: Set<string>;
+  /** Ingresses (`ns/name`) and root HTTPProxies (`ns/name`) to evaluate again. */
+  readonly ingresses: Set<string>;
+  readonly roots: Set<string>;
+  classesChanged: boolean;
+}
 
-  function findHeld(kind: string, namespace: string, name: string): Entry | undefined {
-    const slot = held.get(name);
-    if (slot === undefined) return undefined;
-    if (!Array.isArray(slot)) return slot.kind === kind && slot.namespace === namespace ? slot : undefined;
-    return slot.find((h) => h.kind === kind && h.namespace === namespace);
-  }
+const heldNamespace = (ref: Parsed['ref']) => (isClusterScoped(ref.kind) ? '' : ref.namespace);
 
-  function dropHeld(kind: string, namespace: string, name: string): void {
-    const slot = held.get(name);
-    if (slot === undefined) return;
-    if (!Array.isArray(slot)) {
-      if (slot.kind === kind && slot.namespace === namespace) held.delete(name);
-      return;
-    }
-    const rest = slot.filter((h) => h.kind !== kind || h.namespace !== namespace);
-    if (rest.length === 1) held.set(name, rest[0] as Entry);
-    else held.set(name, rest);
-  }
+const noDeps: ReadonlySet<string> = new Set();
+const noReports: Report[] = [];
+const noKeys: readonly string[] = [];
+const listOf = (keys: ReadonlySet<string>): readonly string[] => (keys.size === 0 ? noKeys : [...keys]);
 
-  function setEntry(identity: string, object: unknown, parsed: Parsed): void {
-    const { ref } = parsed;
-    const entry: Entry = {
-      object,
-      parsed,
-      kind: ref.kind,
-      namespace: heldNamespace(ref),
-      resourceVersion: resourceVersion(object),
-    };
-    entries.set(identity, entry);
-    if (!incremental) return;
-    dropHeld(entry.kind, entry.namespace, ref.name);
-    const slot = held.get(ref.name);
-    if (slot === undefined) held.set(ref.name, entry);
-    else if (Array.isArray(slot)) slot.push(entry);
-    else held.set(ref.name, [slot, entry]);
-  }
+const ingressId = (view: IngressView) => `${view.meta.namespace}/${view.meta.name}`;
 
-  function deleteEntry(identity: string): void {
-    const entry = entries.get(identity);
-    if (entry === undefined) return;
-    entries.delete(identity);
-    const { ref } = entry.parsed;
-    dropHeld(ref.kind, heldNamespace(ref), ref.name);
-  }
+/** A diagnostic sink that collects into `list`. */
+interface ReportList extends DiagnosticSink {
+  readonly list: Report[];
+}
 
-  /**
-   * The entry held under an object's kind, namespace and name, read without parsing it or building
-   * a string: an informer resync sends every object again, and most are unchanged.
-   */
-  const heldEntry = (object: unknown): Entry | undefined =>
-    incremental ? readIdentity(object, findHeld) : undefined;
+function collect(this: ReportList, ...args: Report): void {
+  this.list.push(args);
+}
 
-  /** The index, recording into `deps` what is looked up when later batches need to know. */
-  const lookupFor = (deps: Set<string>): Lookup => (incremental ? trackingLookup(index, deps) : index);
-  /** A set for the keys an evaluation looks up; one shared, always empty set when nothing is tracked. */
-  const noDeps: ReadonlySet<string> = new Set();
-  const newDeps = () => (incremental ? new Set<string>() : (noDeps as Set<string>));
-  const noReports: Report[] = [];
-  const noKeys: readonly string[] = [];
-  const listOf = (keys: ReadonlySet<string>): readonly string[] => (keys.size === 0 ? noKeys : [...keys]);
-  /** One sink for every endpoint group build; each build's reports are taken right after it. */
-  const groupReports: Report[] = [];
-  const groupSink = { report: (...args: Report) => void groupReports.push(args) };
-  let applied = false;
+const reportList = (): ReportList => ({ list: [], report: collect });
 
-  const ingressId = (view: IngressView) => `${view.meta.namespace}/${view.meta.name}`;
-
-  function dropClaims(id: string): CachedClaims | undefined {
-    const cached = claims.get(id);
-    if (cached === undefined) return undefined;
-    claims.delete(id);
-    for (const dep of cached.deps) dependents.delete(dep, id);
-    for (const host of cached.hosts) hostClaimants.delete(host, id);
-    for (const name of cached.claims.clusters.keys()) clusterDefiners.delete(name, id);
-    return cached;
-  }
-
-  function evaluate(view: IngressView): CachedClaims {
-    const id = ingressId(view);
-    const deps = newDeps();
-    const result = served(view)
-      ? evaluateIngress(view, lookupFor(deps), options, secretChecks, serviceCache)
-      : { ingress: view, tls: [], routes: [], clusters: new Map(), endpointNeeds: new Map(), reports: [] };
-    const hostSet = new Set<string>();
-    for (const claim of result.tls) hostSet.add(claim.fqdn);
-    for (const claim of result.routes) hostSet.add(claim.fqdn);
-    const cached = { claims: result, deps: listOf(deps), hosts: [...hostSet] };
-    claims.set(id, cached);
-    for (const dep of deps) dependents.add(dep, id);
-    for (const host of hostSet) hostClaimants.add(host, id);
-    for (const name of result.clusters.keys()) clusterDefiners.add(name, id);
-    return cached;
-  }
-
-  function dropProxy(id: string): CachedProxy | undefined {
-    const cached = proxyClaims.get(id);
-    if (cached === undefined) return undefined;
-    proxyClaims.delete(id);
-    const key = proxyKey(id);
-    for (const dep of cached.deps) dependents.delete(dep, key);
-    if (cached.claims.fqdn !== undefined) hostClaimants.delete(cached.claims.fqdn, key);
-    for (const name of cached.claims.clusters.keys()) clusterDefiners.delete(name, key);
-    return cached;
-  }
-
-  function evaluateRoot(view: HTTPProxyView): CachedProxy {
-    const id = proxyId(view);
-    const key = proxyKey(id);
-    const deps = newDeps();
-    const result = evaluateProxy(view, lookupFor(deps), options, secretChecks);
-    const cached = { claims: result, deps: listOf(deps) };
-    proxyClaims.set(id, cached);
-    for (const dep of deps) dependents.add(dep, key);
-    if (result.fqdn !== undefined) hostClaimants.add(result.fqdn, key);
-    for (const name of result.clusters.keys()) clusterDefiners.add(name, key);
-    return cached;
-  }
-
-  /** What a claimant id defines (clusters and EDS needs): its Ingress or root HTTPProxy claims. */
-  function definer(key: string): IngressClaims | ProxyClaims | undefined {
-    return isProxyKey(key) ? proxyClaims.get(proxyIdOfKey(key))?.claims : claims.get(key)?.claims;
-  }
-
-  /** The object behind a definer, for oldest-first order. */
-  const definerMeta = (d: IngressClaims | ProxyClaims) => ('ingress' in d ? d.ingress.meta : d.proxy.meta);
-
-  /** The SDS secrets a TLS virtual host refers to: its certificate and the fallback certificate. */
-  function vhostSecrets(vhost: SecureVirtualHost | undefined): string[] {
-    const names: string[] = [];
-    if (vhost?.secretName !== undefined) names.push(vhost.secretName);
-    if (vhost?.fallbackSecretName !== undefined) names.push(vhost.fallbackSecretName);
-    return names;
-  }
-
-  /** The TLS secrets a claimant asks for. */
-  function secretsOf(key: string): TlsSecret[] {
-    if (isProxyKey(key)) {
-      const secure = proxyClaims.get(proxyIdOfKey(key))?.claims.secure;
-      return [secure?.secret, secure?.fallback].filter((t): t is TlsSecret => t !== undefined);
-    }
-    return (claims.get(key)?.claims.tls ?? []).map((t) => t.secret);
-  }
-
-  /**
-   * Settles the definition of one cluster name from every object that defines it, oldest first, so
-   * the result never depends on the order events arrived in. Returns whether the definition changed.
-   */
-  function trackEds(before: Cluster | undefined, after: Cluster | undefined): void {
-    const was = before?.discovery.kind === 'eds' ? before.discovery.serviceName : undefined;
-    const now = after?.discovery.kind === 'eds' ? after.discovery.serviceName : undefined;
-    if (was === now) return;
-    if (was !== undefined) {
-      refCount(edsRefs, was, -1);
-      edsTouched.add(was);
-    }
-    if (now !== undefined) {
-      refCount(edsRefs, now, 1);
-      edsTouched.add(now);
-    }
-  }
-
-  function settleCluster(name: string): boolean {
-    const before = clusters.get(name);
-    clusterReports.delete(name);
-    if (!clusterRefs.has(name)) {
-      clusters.delete(name);
-      trackEds(before, undefined);
-      return before !== undefined;
-    }
-    const definers: (IngressClaims | ProxyClaims)[] = [];
-    for (const id of clusterDefiners.get(name)) {
-      const d = definer(id);
-      if (d !== undefined) definers.push(d);
-    }
-    // Almost every cluster has one definer; several are settled oldest first.
-    if (definers.length > 1) definers.sort((a, b) => compareAge(definerMeta(a), definerMeta(b)));
-    const winner = definers[0];
-    const cluster = winner?.clusters.get(name);
-    if (winner === undefined || cluster === undefined) {
-      clusters.delete(name);
-      trackEds(before, undefined);
-      return before !== undefined;
-    }
-    const reports: Report[] = definers.length > 1 ? [] : noReports;
-    for (let i = 1; i < definers.length; i++) {
-      const other = definers[i] as IngressClaims | ProxyClaims;
-      if (jsonEqual(other.clusters.get(name), cluster)) continue;
-      const owner = definerMeta(winner);
-      reports.push([
-        'ClusterConflict',
-        definerMeta(other).ref,
-        ['spec'],
-        `cluster ${name} is defined differently by the older ${owner.ref.kind} ${owner.namespace}/${owner.name}, whose definition is used`,
-      ]);
-    }
-    if (reports.length > 0) clusterReports.set(name, reports);
-    if (cluster.discovery.kind === 'eds') {
-      const need = winner.endpointNeeds.get(cluster.discovery.serviceName);
-      const current = need === undefined ? undefined : needs.get(need.name);
-      if (need !== undefined && current !== need && !jsonEqual(current, need)) needs.set(need.name, need);
-    }
-    if (before !== undefined && jsonEqual(before, cluster)) return false;
-    clusters.set(name, cluster);
-    trackEds(before, cluster);
-    return true;
-  }
-
-  function refCount<K>(map: Map<K, number>, key: K, delta: number): void {
-    const n = (map.get(key) ?? 0) + delta;
-    if (n <= 0) map.delete(key);
-    else map.set(key, n);
-  }
-
-  /** Every cluster a virtual host refers to: route backends and mirrors, tcp_proxy, ext_authz, JWKS. */
-  function vhostClusters(vhost: VirtualHost | SecureVirtualHost | undefined): string[] {
-    const names: string[] = [];
-    for (const route of vhost?.routes ?? []) {
-      if (route.action.kind !== 'forward') continue;
-      for (const b of route.action.backends) names.push(b.clusterName);
-      for (const m of route.action.mirrors ?? []) names.push(m.clusterName);
-    }
-    const limiter = options.rateLimitService?.extensionService;
-    if (vhost !== undefined && limiter !== undefined && usesGlobalRateLimits(vhost))
-      names.push(extensionClusterName(limiter.namespace, limiter.name));
-    if (vhost !== undefined && 'tls' in vhost) {
-      for (const b of vhost.tcpProxy?.backends ?? []) names.push(b.clusterName);
-      if (vhost.authorization !== undefined) names.push(vhost.authorization.clusterName);
-      for (const p of vhost.jwtProviders ?? []) if (p.jwks.kind === 'remote') names.push(p.jwks.clusterName);
-    }
-    return names;
-  }
-
-  /** What is wrong with an ExtensionService, or ignored in it (its parse reports aside). */
-  function extensionReports(view: ExtensionServiceView): Report[] {
-    const reports: Report[] = [];
-    const sink = { report: (...args: Report) => void reports.push(args) };
-    const deps = { lookup: index, options, secrets: createSecretResolver(index, sink, secretChecks) };
-    extensionCluster(
-      deps,
-      view,
-      (code, type, at, message) => void reports.push([code, view.meta.ref, at, message, type]),
-      (at, message) => void reports.push(['IgnoredField', view.meta.ref, at, message, 'SpecError']),
-    );
-    return reports;
-  }
-
-  /** Served non-root proxies that no root evaluation reached. */
-  function orphans(): HTTPProxyView[] {
-    const reached = new Set<string>();
-    for (const cached of proxyClaims.values()) for (const id of cached.claims.visited) reached.add(id);
-    const out: HTTPProxyView[] = [];
-    for (const [id, view] of index.proxies) {
-      if (view.virtualhost === undefined && !reached.has(id) && proxyServed(view, options)) out.push(view);
-    }
-    return out;
-  }
-
-  function orphanReports(): Report[] {
-    return orphans().map(
-      (view): Report => [
-        'Orphaned',
-        view.meta.ref,
-        [],
-        'this HTTPProxy is not part of a delegation chain from a root HTTPProxy',
-        'Orphaned',
-      ],
-    );
-  }
-
-  /** One-batch mode: DuplicateObject reports, and the canonical JSON of objects met twice. */
-  const duplicateReports: Report[] = [];
-  const canonicalTexts = new Map<string, string>();
-
-  /**
-   * One batch (translate()) holding two objects of one identity is a conflict a watch never delivers:
-   * the copy whose canonical JSON sorts first is kept whatever the input order, and the other is
-   * reported. Returns whether `object` replaces the entry held.
-   */
-  function duplicateWins(identity: string, kept: Entry, object: unknown, parsed: Parsed): boolean {
-    let keptText = canonicalTexts.get(identity);
-    if (keptText === undefined) {
-      keptText = canonicalJson(kept.object);
-      canonicalTexts.set(identity, keptText);
-    }
-    const text = canonicalJson(object);
-    if (text === keptText) return false;
-    const wins = text < keptText;
-    if (wins) canonicalTexts.set(identity, text);
-    duplicateReports.push([
-      'DuplicateObject',
-      wins ? kept.parsed.ref : parsed.ref,
-      [],
-      'another object with the same kind, namespace and name but different content was given; this copy is ignored',
-    ]);
-    return wins;
-  }
-
-  /** What one batch of changes touched. */
-  interface Batch {
-    /** Dependency keys whose lookups may now answer differently. */
-    readonly deps: Set<string>;
-    /** Ingresses (`ns/name`) and root HTTPProxies (`ns/name`) to evaluate again. */
-    readonly ingresses: Set<string>;
-    readonly roots: Set<string>;
-    classesChanged: boolean;
-  }
-
-  /** Step 1: objects → views → index, noting what each change touches. */
-  function ingest(changes: Iterable<ObjectChange>): Batch {
-    const batch: Batch = { deps: new Set(), ingresses: new Set(), roots: new Set(), classesChanged: false };
-    // Changed dependency keys matter only to cached results that looked them up; a fresh engine
-    // (translate(), or a translator's first batch) has none, so it skips collecting them.
-    const tracking = dependents.size > 0 || groupDependents.size > 0;
-    const touch = (view: View) => {
-      if (tracking) for (const dep of dependenciesOf(view)) batch.deps.add(dep);
-      if (view.kind === 'Ingress') batch.ingresses.add(ingressId(view));
-      else if (view.kind === 'IngressClass') batch.classesChanged = true;
-      else if (view.kind === 'HTTPProxy') batch.roots.add(proxyId(view));
-    };
-    for (const change of changes) {
-      let identity: string;
-      let parsed: Parsed | undefined;
-      let previous: Entry | undefined;
-      if (change.type === 'upsert') {
-        // An informer resync re-delivers every object: skip unchanged ones before parsing them.
-        const known = heldEntry(change.object);
-        if (known !== undefined && unchanged(known, change.object)) continue;
-        parsed = parseObject(change.object);
-        if (parsed === undefined) continue;
-        identity = parsed.identity;
-        previous = entries.get(identity);
-        if (previous !== undefined) {
-          if (!incremental) {
-            if (!duplicateWins(identity, previous, change.object, parsed)) continue;
-          } else if (previous !== known && unchanged(previous, change.object)) continue;
-        }
-      } else {
-        identity = identityOf(change.kind, change.namespace ?? '', change.name);
-        previous = entries.get(identity);
-        if (previous === undefined) {
-          identity = identityOf(change.kind, change.namespace ?? 'default', change.name);
-          previous = entries.get(identity);
-        }
-        if (previous === undefined) continue;
-      }
-      const before = previous?.parsed.view;
-      const after = parsed?.view;
-      if (before !== undefined) {
-        touch(before);
-        index.remove(before);
-      }
-      if (after !== undefined) {
-        touch(after);
-        index.add(after);
-      }
-      if (change.type === 'upsert' && parsed !== undefined) setEntry(identity, change.object, parsed);
-      else deleteEntry(identity);
-    }
-    return batch;
-  }
-
-  /** IngressClasses changed: which Ingresses are served may have changed for all of them. */
-  function reclassify(batch: Batch): void {
-    classReports = [];
-    const classes = [...index.ingressClasses.values()].sort((a, b) => compareText(a.meta.name, b.meta.name));
-    served = ingressClassFilter(classes, options, classSink);
-    for (const id of index.ingresses.keys()) batch.ingresses.add(id);
-    for (const id of claims.keys()) batch.ingresses.add(id);
-  }
-
-  /** Step 2: evaluates the dirty Ingresses and roots again, noting the hosts and clusters they touch. */
-  function reevaluate(batch: Batch, dirtyHosts: Set<string>, dirtyClusters: Set<string>): void {
-    for (const id of batch.ingresses) {
-      const old = dropClaims(id);
-      if (old !== undefined) {
-        for (const host of old.hosts) dirtyHosts.add(host);
-        for (const name of old.claims.clusters.keys()) dirtyClusters.add(name);
-      }
-      const view = index.ingresses.get(id);
-      if (view === undefined) continue;
-      const fresh = evaluate(view);
-      for (const host of fresh.hosts) dirtyHosts.add(host);
-      for (const name of fresh.claims.clusters.keys()) dirtyClusters.add(name);
-    }
-    for (const id of batch.roots) {
-      const old = dropProxy(id);
-      if (old !== undefined) {
-        if (old.claims.fqdn !== undefined) dirtyHosts.add(old.claims.fqdn);
-        for (const name of old.claims.clusters.keys()) dirtyClusters.add(name);
-      }
-      const [namespace = '', name = ''] = id.split('/');
-      const view = index.proxy(namespace, name);
-      if (view === undefined || view.virtualhost === undefined || !proxyServed(view, options)) continue;
-      const fresh = evaluateRoot(view);
-      if (fresh.claims.fqdn !== undefined) dirtyHosts.add(fresh.claims.fqdn);
-      for (const cluster of fresh.claims.clusters.keys()) dirtyClusters.add(cluster);
-    }
-  }
-
-  /**
-   * Step 3: merges each touched host again, oldest Ingress first, the HTTPProxy last. Returns the
-   * hosts whose virtual hosts changed; adds the clusters and secrets they used or use to the sets.
-   */
-  function mergeHosts(
-    dirtyHosts: ReadonlySet<string>,
-    dirtyClusters: Set<string>,
-    changedSecrets: Set<string>,
-  ): Set<string> {
-    const changedHosts = new Set<string>();
-    for (const fqdn of dirtyHosts) {
-      const keys = [...hostClaimants.get(fqdn)];
-      const claimants = keys
-        .map((id) => claims.get(id)?.claims)
-        .filter((c): c is IngressClaims => c !== undefined)
-        .sort((a, b) => compareAge(a.ingress.meta, b.ingress.meta));
-      const proxyKeyHere = keys.find(isProxyKey);
-      const proxy =
-        proxyKeyHere === undefined ? undefined : proxyClaims.get(proxyIdOfKey(proxyKeyHere))?.claims;
-      const before = hosts.get(fqdn);
-      const merged =
-        claimants.length === 0 && proxy === undefined ? undefined : mergeHost(fqdn, claimants, proxy);
-      const next: HostState | undefined =
-        merged === undefined
-          ? undefined
-          : {
-              // Keep the previous objects when nothing changed, so later stages see identical inputs.
-              http:
-                before?.http !== undefined && jsonEqual(before.http, merged.http) ? before.http : merged.http,
-              https:
-                before?.https !== undefined && jsonEqual(before.https, merged.https)
-                  ? before.https
-                  : merged.https,
-              reports: merged.reports,
-            };
-      if (next === undefined) hosts.delete(fqdn);
-      else hosts.set(fqdn, next);
-      if (before?.http === next?.http && before?.https === next?.https) continue;
-      changedHosts.add(fqdn);
-      for (const vhost of [before?.http, before?.https]) {
-        for (const name of vhostClusters(vhost)) {
-          refCount(clusterRefs, name, -1);
-          dirtyClusters.add(name);
-        }
-      }
-      for (const vhost of [next?.http, next?.https]) {
-        for (const name of vhostClusters(vhost)) {
-          refCount(clusterRefs, name, 1);
-          dirtyClusters.add(name);
-        }
-      }
-      for (const name of vhostSecrets(before?.https)) {
-        refCount(secretRefs, name, -1);
-        changedSecrets.add(name);
-      }
-      for (const name of vhostSecrets(next?.https)) {
-        refCount(secretRefs, name, 1);
-        changedSecrets.add(name);
-      }
-      if (next?.http === undefined) http.delete(fqdn);
-      else http.set(fqdn, next.http);
-      if (next?.https === undefined) https.delete(fqdn);
-      else https.set(fqdn, next.https);
-    }
-    return changedHosts;
-  }
-
-  /** The TLS secrets the virtual hosts use, defined by the objects that ask for them. */
-  function settleSecrets(batch: Batch, changedHosts: ReadonlySet<string>, changedSecrets: Set<string>): void {
-    const defineSecret = (secret: TlsSecret) => {
-      const current = secrets.get(secret.name);
-      if (current === undefined || !jsonEqual(current, secret)) {
-        secrets.set(secret.name, secret);
-        changedSecrets.add(secret.name);
-      }
-    };
-    // A Secret's key can change without its name (which hashes the certificate only).
-    for (const key of [...batch.ingresses, ...[...batch.roots].map(proxyKey)]) {
-      for (const secret of secretsOf(key)) if (secretRefs.has(secret.name)) defineSecret(secret);
-    }
-    // A host may now use a secret that only objects not re-evaluated define.
-    for (const fqdn of changedHosts) {
-      for (const secretName of vhostSecrets(https.get(fqdn))) {
-        if (secrets.has(secretName)) continue;
-        for (const key of hostClaimants.get(fqdn)) {
-          const secret = secretsOf(key).find((t) => t.name === secretName);
-          if (secret !== undefined) {
-            defineSecret(secret);
-            break;
-          }
-        }
-      }
-    }
-    for (const name of changedSecrets) if (!secretRefs.has(name)) secrets.delete(name);
-  }
-
-  /**
-   * Step 4: endpoint groups, only those whose EDS name gained or lost its last cluster, or whose
-   * inputs changed. Returns the EDS names whose group changed.
-   */
-  function settleEndpoints(dirtyDeps: ReadonlySet<string>): Set<string> {
-    const changedEndpoints = new Set<string>();
-    const dirtyGroups = new Set<string>();
-    for (const dep of dirtyDeps) for (const name of groupDependents.get(dep)) dirtyGroups.add(name);
-    const names = dirtyGroups.size === 0 ? edsTouched : new Set([...edsTouched, ...dirtyGroups]);
-    for (const name of names) {
-      if (!edsRefs.has(name)) {
-        const old = groups.get(name);
-        groups.delete(name);
-        needs.delete(name);
-        for (const dep of old?.deps ?? []) groupDependents.delete(dep, name);
-        if (endpoints.delete(name)) changedEndpoints.add(name);
-        continue;
-      }
-      const need = needs.get(name);
-      if (need === undefined) continue;
-      const old = groups.get(name);
-      if (old !== undefined && !dirtyGroups.has(name)) continue;
-      const deps = newDeps();
-      groupReports.length = 0;
-      const group = buildEndpointGroup(lookupFor(deps), need, groupSink);
-      const reports = groupReports.length === 0 ? noReports : groupReports.splice(0);
-      for (const dep of old?.deps ?? []) groupDependents.delete(dep, name);
-      for (const dep of deps) groupDependents.add(dep, name);
-      const kept = old !== undefined && jsonEqual(old.group, group) ? old.group : group;
-      groups.set(name, { group: kept, deps: listOf(deps), reports });
-      if (endpoints.get(name) !== kept) changedEndpoints.add(name);
-      endpoints.set(name, kept);
-    }
-    return changedEndpoints;
-  }
-
+/**
+ * Everything an engine holds, as one object literal worked on by module functions. Not a class with
+ * fields and not closures per engine: translate() makes an engine per call, and V8 drops the
+ * optimised code of a closure and the hidden class of a class instance once none is alive, so each
+ * cold translate() after a full GC would run its hottest code unoptimised again. An object literal's
+ * hidden class and a module function's code live as long as the module.
+ */
+function engineData(options: ResolvedOptions, incremental: boolean) {
+  const classReports = reportList();
   return {
-    state: { http, https, clusters, endpoints, secrets },
+    options,
+    incremental,
+    index: createObjectIndex(),
+    entries: new Map<string, Entry>(),
+    secretChecks: new WeakMap() as SecretCheckCache,
+    serviceCache: new WeakMap() as ServiceCache,
+    // Ingress and root HTTPProxy claims, and who depends on what.
+    claims: new Map<string, CachedClaims>(),
+    proxyClaims: new Map<string, CachedProxy>(),
+    dependents: new MultiMap(),
+    hostClaimants: new MultiMap(),
+    // Merged hosts and what the emitted virtual hosts use.
+    hosts: new Map<string, HostState>(),
+    http: new Map<string, VirtualHost>(),
+    https: new Map<string, SecureVirtualHost>(),
+    clusterRefs: new Map<string, number>(),
+    clusterDefiners: new MultiMap(),
+    /** How many live clusters use each EDS name, and the names whose count crossed zero this batch. */
+    edsRefs: new Map<string, number>(),
+    edsTouched: new Set<string>(),
+    clusterReports: new Map<string, readonly Report[]>(),
+    clusters: new Map<string, Cluster>(),
+    needs: new Map<string, EndpointsNeed>(),
+    groups: new Map<string, GroupState>(),
+    groupDependents: new MultiMap(),
+    endpoints: new Map<string, EndpointGroup>(),
+    secretRefs: new Map<string, number>(),
+    secrets: new Map<string, TlsSecret>(),
+    // Entries also indexed by name (then kind and namespace), so a resync finds the held copy with one
+    // lookup and no identity string per object. Most names are held once; a few (a Service and its
+    // Endpoints, the same name in several namespaces) share a list.
+    held: new Map<string, Entry | Entry[]>(),
+    /** One sink for every endpoint group build; each build's reports are taken right after it. */
+    groupReports: reportList(),
+    applied: false,
+    /** One-batch mode: DuplicateObject reports, and the canonical JSON of objects met twice. */
+    duplicateReports: [] as Report[],
+    canonicalTexts: new Map<string, string>(),
+    classReports,
+    /** Whether an Ingress is ours by its class. */
+    served: ingressClassFilter([], options, classReports),
+  };
+}
 
-    extensionServices() {
-      return [...index.extensionServices.values()].map((view) => {
-        const parsed = entries.get(
-          identityOf('ExtensionService', view.meta.namespace, view.meta.name),
-        )?.parsed;
-        return { view, reports: [...(parsed?.reports ?? []), ...extensionReports(view)] };
-      });
-    },
+type EngineData = ReturnType<typeof engineData>;
 
-    proxies() {
-      const byProxy = new Map<string, Report[]>();
-      const file = (report: Report) => {
-        const ref = report[1];
-        if (ref.kind !== 'HTTPProxy') return;
-        const id = `${ref.namespace}/${ref.name}`;
-        const list = byProxy.get(id);
-        if (list === undefined) byProxy.set(id, [report]);
-        else list.push(report);
-      };
-      for (const cached of proxyClaims.values()) for (const report of cached.claims.reports) file(report);
-      for (const list of clusterReports.values()) for (const report of list) file(report);
-      for (const host of hosts.values()) for (const report of host.reports) file(report);
-      for (const report of orphanReports()) file(report);
-      const out = [];
-      for (const [id, view] of index.proxies) {
-        if (!proxyServed(view, options)) continue;
-        const parsed =
-          entries.get(identityOf('HTTPProxy', view.meta.namespace, view.meta.name))?.parsed.reports ?? [];
-        const reports = [...parsed, ...(byProxy.get(id) ?? [])];
-        out.push({ view, reports, orphaned: reports.some((r) => r[0] === 'Orphaned') });
+export function createEngine(options: ResolvedOptions, mode: EngineMode = {}): Engine {
+  const e = engineData(options, mode.incremental ?? true);
+  return {
+    state: { http: e.http, https: e.https, clusters: e.clusters, endpoints: e.endpoints, secrets: e.secrets },
+    apply: (changes) => applyChanges(e, changes),
+    reports: () => engineReports(e),
+    proxies: () => proxyReports(e),
+    extensionServices: () => extensionServiceReports(e),
+  };
+}
+
+function findHeld(e: EngineData, kind: string, namespace: string, name: string): Entry | undefined {
+  const slot = e.held.get(name);
+  if (slot === undefined) return undefined;
+  if (!Array.isArray(slot)) return slot.kind === kind && slot.namespace === namespace ? slot : undefined;
+  return slot.find((h) => h.kind === kind && h.namespace === namespace);
+}
+
+function dropHeld(e: EngineData, kind: string, namespace: string, name: string): void {
+  const slot = e.held.get(name);
+  if (slot === undefined) return;
+  if (!Array.isArray(slot)) {
+    if (slot.kind === kind && slot.namespace === namespace) e.held.delete(name);
+    return;
+  }
+  const rest = slot.filter((h) => h.kind !== kind || h.namespace !== namespace);
+  if (rest.length === 1) e.held.set(name, rest[0] as Entry);
+  else e.held.set(name, rest);
+}
+
+function setEntry(e: EngineData, identity: string, object: unknown, parsed: Parsed): void {
+  const { ref } = parsed;
+  const entry: Entry = {
+    object,
+    parsed,
+    kind: ref.kind,
+    namespace: heldNamespace(ref),
+    resourceVersion: resourceVersion(object),
+  };
+  e.entries.set(identity, entry);
+  if (!e.incremental) return;
+  dropHeld(e, entry.kind, entry.namespace, ref.name);
+  const slot = e.held.get(ref.name);
+  if (slot === undefined) e.held.set(ref.name, entry);
+  else if (Array.isArray(slot)) slot.push(entry);
+  else e.held.set(ref.name, [slot, entry]);
+}
+
+function deleteEntry(e: EngineData, identity: string): void {
+  const entry = e.entries.get(identity);
+  if (entry === undefined) return;
+  e.entries.delete(identity);
+  const { ref } = entry.parsed;
+  dropHeld(e, ref.kind, heldNamespace(ref), ref.name);
+}
+
+/**
+ * The entry held under an object's kind, namespace and name, read without parsing it or building
+ * a string: an informer resync sends every object again, and most are unchanged.
+ */
+function heldEntry(e: EngineData, object: unknown): Entry | undefined {
+  return e.incremental
+    ? readIdentity(object, (kind, namespace, name) => findHeld(e, kind, namespace, name))
+    : undefined;
+}
+
+/** The index, recording into `deps` what is looked up when later batches need to know. */
+function lookupFor(e: EngineData, deps: Set<string>): Lookup {
+  return e.incremental ? trackingLookup(e.index, deps) : e.index;
+}
+
+/** A set for the keys an evaluation looks up; one shared, always empty set when nothing is tracked. */
+function newDeps(e: EngineData): Set<string> {
+  return e.incremental ? new Set<string>() : (noDeps as Set<string>);
+}
+
+function dropClaims(e: EngineData, id: string): CachedClaims | undefined {
+  const cached = e.claims.get(id);
+  if (cached === undefined) return undefined;
+  e.claims.delete(id);
+  for (const dep of cached.deps) e.dependents.deleteValue(dep, id);
+  for (const host of cached.hosts) e.hostClaimants.deleteValue(host, id);
+  for (const name of cached.claims.clusters.keys()) e.clusterDefiners.deleteValue(name, id);
+  return cached;
+}
+
+function evaluate(e: EngineData, view: IngressView): CachedClaims {
+  const id = ingressId(view);
+  const deps = newDeps(e);
+  const result = e.served(view)
+    ? evaluateIngress(view, lookupFor(e, deps), e.options, e.secretChecks, e.serviceCache)
+    : { ingress: view, tls: [], routes: [], clusters: new Map(), endpointNeeds: new Map(), reports: [] };
+  const hostSet = new Set<string>();
+  for (const claim of result.tls) hostSet.add(claim.fqdn);
+  for (const claim of result.routes) hostSet.add(claim.fqdn);
+  const cached = { claims: result, deps: listOf(deps), hosts: [...hostSet] };
+  e.claims.set(id, cached);
+  for (const dep of deps) e.dependents.addValue(dep, id);
+  for (const host of hostSet) e.hostClaimants.addValue(host, id);
+  for (const name of result.clusters.keys()) e.clusterDefiners.addValue(name, id);
+  return cached;
+}
+
+function dropProxy(e: EngineData, id: string): CachedProxy | undefined {
+  const cached = e.proxyClaims.get(id);
+  if (cached === undefined) return undefined;
+  e.proxyClaims.delete(id);
+  const key = proxyKey(id);
+  for (const dep of cached.deps) e.dependents.deleteValue(dep, key);
+  if (cached.claims.fqdn !== undefined) e.hostClaimants.deleteValue(cached.claims.fqdn, key);
+  for (const name of cached.claims.clusters.keys()) e.clusterDefiners.deleteValue(name, key);
+  return cached;
+}
+
+function evaluateRoot(e: EngineData, view: HTTPProxyView): CachedProxy {
+  const id = proxyId(view);
+  const key = proxyKey(id);
+  const deps = newDeps(e);
+  const result = evaluateProxy(view, lookupFor(e, deps), e.options, e.secretChecks);
+  const cached = { claims: result, deps: listOf(deps) };
+  e.proxyClaims.set(id, cached);
+  for (const dep of deps) e.dependents.addValue(dep, key);
+  if (result.fqdn !== undefined) e.hostClaimants.addValue(result.fqdn, key);
+  for (const name of result.clusters.keys()) e.clusterDefiners.addValue(name, key);
+  return cached;
+}
+
+/** What a claimant id defines (clusters and EDS needs): its Ingress or root HTTPProxy claims. */
+function definer(e: EngineData, key: string): IngressClaims | ProxyClaims | undefined {
+  return isProxyKey(key) ? e.proxyClaims.get(proxyIdOfKey(key))?.claims : e.claims.get(key)?.claims;
+}
+
+/** The TLS secrets a claimant asks for. */
+function secretsOf(e: EngineData, key: string): TlsSecret[] {
+  if (isProxyKey(key)) {
+    const secure = e.proxyClaims.get(proxyIdOfKey(key))?.claims.secure;
+    return [secure?.secret, secure?.fallback].filter((t): t is TlsSecret => t !== undefined);
+  }
+  return (e.claims.get(key)?.claims.tls ?? []).map((t) => t.secret);
+}
+
+/**
+ * Settles the definition of one cluster name from every object that defines it, oldest first, so
+ * the result never depends on the order events arrived in. Returns whether the definition changed.
+ */
+function trackEds(e: EngineData, before: Cluster | undefined, after: Cluster | undefined): void {
+  const was = before?.discovery.kind === 'eds' ? before.discovery.serviceName : undefined;
+  const now = after?.discovery.kind === 'eds' ? after.discovery.serviceName : undefined;
+  if (was === now) return;
+  if (was !== undefined) {
+    refCount(e.edsRefs, was, -1);
+    e.edsTouched.add(was);
+  }
+  if (now !== undefined) {
+    refCount(e.edsRefs, now, 1);
+    e.edsTouched.add(now);
+  }
+}
+
+function settleCluster(e: EngineData, name: string): boolean {
+  const before = e.clusters.get(name);
+  e.clusterReports.delete(name);
+  if (!e.clusterRefs.has(name)) {
+    e.clusters.delete(name);
+    trackEds(e, before, undefined);
+    return before !== undefined;
+  }
+  const definers: (IngressClaims | ProxyClaims)[] = [];
+  for (const id of e.clusterDefiners.valuesOf(name)) {
+    const d = definer(e, id);
+    if (d !== undefined) definers.push(d);
+  }
+  // Almost every cluster has one definer; several are settled oldest first.
+  if (definers.length > 1) definers.sort((a, b) => compareAge(definerMeta(a), definerMeta(b)));
+  const winner = definers[0];
+  const cluster = winner?.clusters.get(name);
+  if (winner === undefined || cluster === undefined) {
+    e.clusters.delete(name);
+    trackEds(e, before, undefined);
+    return before !== undefined;
+  }
+  const reports: Report[] = definers.length > 1 ? [] : noReports;
+  for (let i = 1; i < definers.length; i++) {
+    const other = definers[i] as IngressClaims | ProxyClaims;
+    if (jsonEqual(other.clusters.get(name), cluster)) continue;
+    const owner = definerMeta(winner);
+    reports.push([
+      'ClusterConflict',
+      definerMeta(other).ref,
+      ['spec'],
+      `cluster ${name} is defined differently by the older ${owner.ref.kind} ${owner.namespace}/${owner.name}, whose definition is used`,
+    ]);
+  }
+  if (reports.length > 0) e.clusterReports.set(name, reports);
+  if (cluster.discovery.kind === 'eds') {
+    const need = winner.endpointNeeds.get(cluster.discovery.serviceName);
+    const current = need === undefined ? undefined : e.needs.get(need.name);
+    if (need !== undefined && current !== need && !jsonEqual(current, need)) e.needs.set(need.name, need);
+  }
+  if (before !== undefined && jsonEqual(before, cluster)) return false;
+  e.clusters.set(name, cluster);
+  trackEds(e, before, cluster);
+  return true;
+}
+
+/** Every cluster a virtual host refers to: route backends and mirrors, tcp_proxy, ext_authz, JWKS. */
+function vhostClusters(e: EngineData, vhost: VirtualHost | SecureVirtualHost | undefined): string[] {
+  const names: string[] = [];
+  for (const route of vhost?.routes ?? []) {
+    if (route.action.kind !== 'forward') continue;
+    for (const b of route.action.backends) names.push(b.clusterName);
+    for (const m of route.action.mirrors ?? []) names.push(m.clusterName);
+  }
+  const limiter = e.options.rateLimitService?.extensionService;
+  if (vhost !== undefined && limiter !== undefined && usesGlobalRateLimits(vhost))
+    names.push(extensionClusterName(limiter.namespace, limiter.name));
+  if (vhost !== undefined && 'tls' in vhost) {
+    for (const b of vhost.tcpProxy?.backends ?? []) names.push(b.clusterName);
+    if (vhost.authorization !== undefined) names.push(vhost.authorization.clusterName);
+    for (const p of vhost.jwtProviders ?? []) if (p.jwks.kind === 'remote') names.push(p.jwks.clusterName);
+  }
+  return names;
+}
+
+/** What is wrong with an ExtensionService, or ignored in it (its parse reports aside). */
+function extensionReports(e: EngineData, view: ExtensionServiceView): Report[] {
+  const reports: Report[] = [];
+  const sink = { report: (...args: Report) => void reports.push(args) };
+  const deps = {
+    lookup: e.index,
+    options: e.options,
+    secrets: createSecretResolver(e.index, sink, e.secretChecks),
+  };
+  extensionCluster(
+    deps,
+    view,
+    (code, type, at, message) => void reports.push([code, view.meta.ref, at, message, type]),
+    (at, message) => void reports.push(['IgnoredField', view.meta.ref, at, message, 'SpecError']),
+  );
+  return reports;
+}
+
+/** Served non-root proxies that no root evaluation reached. */
+function orphans(e: EngineData): HTTPProxyView[] {
+  const reached = new Set<string>();
+  for (const cached of e.proxyClaims.values()) for (const id of cached.claims.visited) reached.add(id);
+  const out: HTTPProxyView[] = [];
+  for (const [id, view] of e.index.proxies) {
+    if (view.virtualhost === undefined && !reached.has(id) && proxyServed(view, e.options)) out.push(view);
+  }
+  return out;
+}
+
+function orphanReports(e: EngineData): Report[] {
+  return orphans(e).map(
+    (view): Report => [
+      'Orphaned',
+      view.meta.ref,
+      [],
+      'this HTTPProxy is not part of a delegation chain from a root HTTPProxy',
+      'Orphaned',
+    ],
+  );
+}
+
+/**
+ * One batch (translate()) holding two objects of one identity is a conflict a watch never delivers:
+ * the copy whose canonical JSON sorts first is kept whatever the input order, and the other is
+ * reported. Returns whether `object` replaces the entry held.
+ */
+function duplicateWins(
+  e: EngineData,
+  identity: string,
+  kept: Entry,
+  object: unknown,
+  parsed: Parsed,
+): boolean {
+  let keptText = e.canonicalTexts.get(identity);
+  if (keptText === undefined) {
+    keptText = canonicalJson(kept.object);
+    e.canonicalTexts.set(identity, keptText);
+  }
+  const text = canonicalJson(object);
+  if (text === keptText) return false;
+  const wins = text < keptText;
+  if (wins) e.canonicalTexts.set(identity, text);
+  e.duplicateReports.push([
+    'DuplicateObject',
+    wins ? kept.parsed.ref : parsed.ref,
+    [],
+    'another object with the same kind, namespace and name but different content was given; this copy is ignored',
+  ]);
+  return wins;
+}
+
+/** Step 1: objects → views → index, noting what each change touches. */
+function ingest(e: EngineData, changes: Iterable<ObjectChange>): Batch {
+  const batch: Batch = { deps: new Set(), ingresses: new Set(), roots: new Set(), classesChanged: false };
+  // Changed dependency keys matter only to cached results that looked them up; a fresh engine
+  // (translate(), or a translator's first batch) has none, so it skips collecting them.
+  const tracking = e.dependents.size > 0 || e.groupDependents.size > 0;
+  const touch = (view: View) => {
+    if (tracking) for (const dep of dependenciesOf(view)) batch.deps.add(dep);
+    if (view.kind === 'Ingress') batch.ingresses.add(ingressId(view));
+    else if (view.kind === 'IngressClass') batch.classesChanged = true;
+    else if (view.kind === 'HTTPProxy') batch.roots.add(proxyId(view));
+  };
+  for (const change of changes) {
+    let identity: string;
+    let parsed: Parsed | undefined;
+    let previous: Entry | undefined;
+    if (change.type === 'upsert') {
+      // An informer resync re-delivers every object: skip unchanged ones before parsing them.
+      const known = heldEntry(e, change.object);
+      if (known !== undefined && unchanged(known, change.object)) continue;
+      parsed = parseObject(change.object);
+      if (parsed === undefined) continue;
+      identity = parsed.identity;
+      previous = e.entries.get(identity);
+      if (previous !== undefined) {
+        if (!e.incremental) {
+          if (!duplicateWins(e, identity, previous, change.object, parsed)) continue;
+        } else if (previous !== known && unchanged(previous, change.object)) continue;
       }
-      return out;
-    },
-
-    reports() {
-      const out: Report[] = [...classReports, ...duplicateReports];
-      // Nearly every list is empty: a spread call per object would cost more than the reports.
-      const add = (list: readonly Report[]) => {
-        if (list.length > 0) out.push(...list);
-      };
-      for (const entry of entries.values()) {
-        const { view, reports } = entry.parsed;
-        if (reports.length === 0) continue;
-        // An Ingress of another controller's class is not ours to judge.
-        if (view?.kind === 'Ingress' && !served(view)) continue;
-        if (view?.kind === 'HTTPProxy' && !proxyServed(view, options)) continue;
-        out.push(...reports);
+    } else {
+      identity = identityOf(change.kind, change.namespace ?? '', change.name);
+      previous = e.entries.get(identity);
+      if (previous === undefined) {
+        identity = identityOf(change.kind, change.namespace ?? 'default', change.name);
+        previous = e.entries.get(identity);
       }
-      for (const cached of claims.values()) add(cached.claims.reports);
-      for (const cached of proxyClaims.values()) add(cached.claims.reports);
-      add(orphanReports());
-      for (const view of index.extensionServices.values()) add(extensionReports(view));
-      for (const host of hosts.values()) add(host.reports);
-      for (const list of clusterReports.values()) add(list);
-      for (const group of groups.values()) {
-        if (group.reports.length > 0 && endpoints.has(group.group.name)) out.push(...group.reports);
-      }
-      return out;
-    },
+      if (previous === undefined) continue;
+    }
+    const before = previous?.parsed.view;
+    const after = parsed?.view;
+    if (before !== undefined) {
+      touch(before);
+      e.index.remove(before);
+    }
+    if (after !== undefined) {
+      touch(after);
+      e.index.add(after);
+    }
+    if (change.type === 'upsert' && parsed !== undefined) setEntry(e, identity, change.object, parsed);
+    else deleteEntry(e, identity);
+  }
+  return batch;
+}
 
-    apply(changes) {
-      if (!incremental && applied) throw new Error('a one-batch engine cannot apply a second batch');
-      applied = true;
-      edsTouched.clear();
-      const batch = ingest(changes);
-      if (batch.classesChanged) reclassify(batch);
-      for (const dep of batch.deps) {
-        for (const key of dependents.get(dep)) {
-          if (isProxyKey(key)) batch.roots.add(proxyIdOfKey(key));
-          else batch.ingresses.add(key);
+/** IngressClasses changed: which Ingresses are served may have changed for all of them. */
+function reclassify(e: EngineData, batch: Batch): void {
+  e.classReports = reportList();
+  const classes = [...e.index.ingressClasses.values()].sort((a, b) => compareText(a.meta.name, b.meta.name));
+  e.served = ingressClassFilter(classes, e.options, e.classReports);
+  for (const id of e.index.ingresses.keys()) batch.ingresses.add(id);
+  for (const id of e.claims.keys()) batch.ingresses.add(id);
+}
+
+/** Step 2: evaluates the dirty Ingresses and roots again, noting the hosts and clusters they touch. */
+function reevaluate(e: EngineData, batch: Batch, dirtyHosts: Set<string>, dirtyClusters: Set<string>): void {
+  for (const id of batch.ingresses) {
+    const old = dropClaims(e, id);
+    if (old !== undefined) {
+      for (const host of old.hosts) dirtyHosts.add(host);
+      for (const name of old.claims.clusters.keys()) dirtyClusters.add(name);
+    }
+    const view = e.index.ingresses.get(id);
+    if (view === undefined) continue;
+    const fresh = evaluate(e, view);
+    for (const host of fresh.hosts) dirtyHosts.add(host);
+    for (const name of fresh.claims.clusters.keys()) dirtyClusters.add(name);
+  }
+  for (const id of batch.roots) {
+    const old = dropProxy(e, id);
+    if (old !== undefined) {
+      if (old.claims.fqdn !== undefined) dirtyHosts.add(old.claims.fqdn);
+      for (const name of old.claims.clusters.keys()) dirtyClusters.add(name);
+    }
+    const [namespace = '', name = ''] = id.split('/');
+    const view = e.index.proxy(namespace, name);
+    if (view === undefined || view.virtualhost === undefined || !proxyServed(view, e.options)) continue;
+    const fresh = evaluateRoot(e, view);
+    if (fresh.claims.fqdn !== undefined) dirtyHosts.add(fresh.claims.fqdn);
+    for (const cluster of fresh.claims.clusters.keys()) dirtyClusters.add(cluster);
+  }
+}
+
+/**
+ * Step 3: merges each touched host again, oldest Ingress first, the HTTPProxy last. Returns the
+ * hosts whose virtual hosts changed; adds the clusters and secrets they used or use to the sets.
+ */
+function mergeHosts(
+  e: EngineData,
+  dirtyHosts: ReadonlySet<string>,
+  dirtyClusters: Set<string>,
+  changedSecrets: Set<string>,
+): Set<string> {
+  const changedHosts = new Set<string>();
+  for (const fqdn of dirtyHosts) {
+    const keys = [...e.hostClaimants.valuesOf(fqdn)];
+    const claimants = keys
+      .map((id) => e.claims.get(id)?.claims)
+      .filter((c): c is IngressClaims => c !== undefined)
+      .sort((a, b) => compareAge(a.ingress.meta, b.ingress.meta));
+    const proxyKeyHere = keys.find(isProxyKey);
+    const proxy =
+      proxyKeyHere === undefined ? undefined : e.proxyClaims.get(proxyIdOfKey(proxyKeyHere))?.claims;
+    const before = e.hosts.get(fqdn);
+    const merged =
+      claimants.length === 0 && proxy === undefined ? undefined : mergeHost(fqdn, claimants, proxy);
+    const next: HostState | undefined =
+      merged === undefined
+        ? undefined
+        : {
+            // Keep the previous objects when nothing changed, so later stages see identical inputs.
+            http:
+              before?.http !== undefined && jsonEqual(before.http, merged.http) ? before.http : merged.http,
+            https:
+              before?.https !== undefined && jsonEqual(before.https, merged.https)
+                ? before.https
+                : merged.https,
+            reports: merged.reports,
+          };
+    if (next === undefined) e.hosts.delete(fqdn);
+    else e.hosts.set(fqdn, next);
+    if (before?.http === next?.http && before?.https === next?.https) continue;
+    changedHosts.add(fqdn);
+    for (const vhost of [before?.http, before?.https]) {
+      for (const name of vhostClusters(e, vhost)) {
+        refCount(e.clusterRefs, name, -1);
+        dirtyClusters.add(name);
+      }
+    }
+    for (const vhost of [next?.http, next?.https]) {
+      for (const name of vhostClusters(e, vhost)) {
+        refCount(e.clusterRefs, name, 1);
+        dirtyClusters.add(name);
+      }
+    }
+    for (const name of vhostSecrets(before?.https)) {
+      refCount(e.secretRefs, name, -1);
+      changedSecrets.add(name);
+    }
+    for (const name of vhostSecrets(next?.https)) {
+      refCount(e.secretRefs, name, 1);
+      changedSecrets.add(name);
+    }
+    if (next?.http === undefined) e.http.delete(fqdn);
+    else e.http.set(fqdn, next.http);
+    if (next?.https === undefined) e.https.delete(fqdn);
+    else e.https.set(fqdn, next.https);
+  }
+  return changedHosts;
+}
+
+/** The TLS secrets the virtual hosts use, defined by the objects that ask for them. */
+function settleSecrets(
+  e: EngineData,
+  batch: Batch,
+  changedHosts: ReadonlySet<string>,
+  changedSecrets: Set<string>,
+): void {
+  const defineSecret = (secret: TlsSecret) => {
+    const current = e.secrets.get(secret.name);
+    if (current === undefined || !jsonEqual(current, secret)) {
+      e.secrets.set(secret.name, secret);
+      changedSecrets.add(secret.name);
+    }
+  };
+  // A Secret's key can change without its name (which hashes the certificate only).
+  for (const key of [...batch.ingresses, ...[...batch.roots].map(proxyKey)]) {
+    for (const secret of secretsOf(e, key)) if (e.secretRefs.has(secret.name)) defineSecret(secret);
+  }
+  // A host may now use a secret that only objects not re-evaluated define.
+  for (const fqdn of changedHosts) {
+    for (const secretName of vhostSecrets(e.https.get(fqdn))) {
+      if (e.secrets.has(secretName)) continue;
+      for (const key of e.hostClaimants.valuesOf(fqdn)) {
+        const secret = secretsOf(e, key).find((t) => t.name === secretName);
+        if (secret !== undefined) {
+          defineSecret(secret);
+          break;
         }
       }
-      const dirtyHosts = new Set<string>();
-      const dirtyClusters = new Set<string>();
-      reevaluate(batch, dirtyHosts, dirtyClusters);
-      const changedSecrets = new Set<string>();
-      const changedHosts = mergeHosts(dirtyHosts, dirtyClusters, changedSecrets);
-      const changedClusters = new Set<string>();
-      for (const name of dirtyClusters) if (settleCluster(name)) changedClusters.add(name);
-      settleSecrets(batch, changedHosts, changedSecrets);
-      const changedEndpoints = settleEndpoints(batch.deps);
-      const any =
-        changedHosts.size > 0 ||
-        changedClusters.size > 0 ||
-        changedEndpoints.size > 0 ||
-        changedSecrets.size > 0 ||
-        batch.classesChanged;
-      return {
-        hosts: changedHosts,
-        clusters: changedClusters,
-        endpoints: changedEndpoints,
-        secrets: changedSecrets,
-        any,
-      };
-    },
+    }
+  }
+  for (const name of changedSecrets) if (!e.secretRefs.has(name)) e.secrets.delete(name);
+}
+
+/**
+ * Step 4: endpoint groups, only those whose EDS name gained or lost its last cluster, or whose
+ * inputs changed. Returns the EDS names whose group changed.
+ */
+function settleEndpoints(e: EngineData, dirtyDeps: ReadonlySet<string>): Set<string> {
+  const changedEndpoints = new Set<string>();
+  const dirtyGroups = new Set<string>();
+  for (const dep of dirtyDeps) for (const name of e.groupDependents.valuesOf(dep)) dirtyGroups.add(name);
+  const names = dirtyGroups.size === 0 ? e.edsTouched : new Set([...e.edsTouched, ...dirtyGroups]);
+  for (const name of names) {
+    if (!e.edsRefs.has(name)) {
+      const old = e.groups.get(name);
+      e.groups.delete(name);
+      e.needs.delete(name);
+      for (const dep of old?.deps ?? []) e.groupDependents.deleteValue(dep, name);
+      if (e.endpoints.delete(name)) changedEndpoints.add(name);
+      continue;
+    }
+    const need = e.needs.get(name);
+    if (need === undefined) continue;
+    const old = e.groups.get(name);
+    if (old !== undefined && !dirtyGroups.has(name)) continue;
+    const deps = newDeps(e);
+    const sink = e.groupReports;
+    sink.list.length = 0;
+    const group = buildEndpointGroup(lookupFor(e, deps), need, sink);
+    const reports = sink.list.length === 0 ? noReports : sink.list.splice(0);
+    for (const dep of old?.deps ?? []) e.groupDependents.deleteValue(dep, name);
+    for (const dep of deps) e.groupDependents.addValue(dep, name);
+    const kept = old !== undefined && jsonEqual(old.group, group) ? old.group : group;
+    e.groups.set(name, { group: kept, deps: listOf(deps), reports });
+    if (e.endpoints.get(name) !== kept) changedEndpoints.add(name);
+    e.endpoints.set(name, kept);
+  }
+  return changedEndpoints;
+}
+
+function extensionServiceReports(e: EngineData) {
+  return [...e.index.extensionServices.values()].map((view) => {
+    const parsed = e.entries.get(identityOf('ExtensionService', view.meta.namespace, view.meta.name))?.parsed;
+    return { view, reports: [...(parsed?.reports ?? []), ...extensionReports(e, view)] };
+  });
+}
+
+function proxyReports(e: EngineData) {
+  const byProxy = new Map<string, Report[]>();
+  const file = (report: Report) => {
+    const ref = report[1];
+    if (ref.kind !== 'HTTPProxy') return;
+    const id = `${ref.namespace}/${ref.name}`;
+    const list = byProxy.get(id);
+    if (list === undefined) byProxy.set(id, [report]);
+    else list.push(report);
+  };
+  for (const cached of e.proxyClaims.values()) for (const report of cached.claims.reports) file(report);
+  for (const list of e.clusterReports.values()) for (const report of list) file(report);
+  for (const host of e.hosts.values()) for (const report of host.reports) file(report);
+  for (const report of orphanReports(e)) file(report);
+  const out = [];
+  for (const [id, view] of e.index.proxies) {
+    if (!proxyServed(view, e.options)) continue;
+    const parsed =
+      e.entries.get(identityOf('HTTPProxy', view.meta.namespace, view.meta.name))?.parsed.reports ?? [];
+    const reports = [...parsed, ...(byProxy.get(id) ?? [])];
+    out.push({ view, reports, orphaned: reports.some((r) => r[0] === 'Orphaned') });
+  }
+  return out;
+}
+
+function engineReports(e: EngineData) {
+  const out: Report[] = [...e.classReports.list, ...e.duplicateReports];
+  // Nearly every list is empty: a spread call per object would cost more than the reports.
+  const add = (list: readonly Report[]) => {
+    if (list.length > 0) out.push(...list);
+  };
+  for (const entry of e.entries.values()) {
+    const { view, reports } = entry.parsed;
+    if (reports.length === 0) continue;
+    // An Ingress of another controller's class is not ours to judge.
+    if (view?.kind === 'Ingress' && !e.served(view)) continue;
+    if (view?.kind === 'HTTPProxy' && !proxyServed(view, e.options)) continue;
+    out.push(...reports);
+  }
+  for (const cached of e.claims.values()) add(cached.claims.reports);
+  for (const cached of e.proxyClaims.values()) add(cached.claims.reports);
+  add(orphanReports(e));
+  for (const view of e.index.extensionServices.values()) add(extensionReports(e, view));
+  for (const host of e.hosts.values()) add(host.reports);
+  for (const list of e.clusterReports.values()) add(list);
+  for (const group of e.groups.values()) {
+    if (group.reports.length > 0 && e.endpoints.has(group.group.name)) out.push(...group.reports);
+  }
+  return out;
+}
+
+function applyChanges(e: EngineData, changes: Iterable<ObjectChange>): EngineChanges {
+  if (!e.incremental && e.applied) throw new Error('a one-batch engine cannot apply a second batch');
+  e.applied = true;
+  e.edsTouched.clear();
+  const batch = ingest(e, changes);
+  if (batch.classesChanged) reclassify(e, batch);
+  for (const dep of batch.deps) {
+    for (const key of e.dependents.valuesOf(dep)) {
+      if (isProxyKey(key)) batch.roots.add(proxyIdOfKey(key));
+      else batch.ingresses.add(key);
+    }
+  }
+  const dirtyHosts = new Set<string>();
+  const dirtyClusters = new Set<string>();
+  reevaluate(e, batch, dirtyHosts, dirtyClusters);
+  const changedSecrets = new Set<string>();
+  const changedHosts = mergeHosts(e, dirtyHosts, dirtyClusters, changedSecrets);
+  const changedClusters = new Set<string>();
+  for (const name of dirtyClusters) if (settleCluster(e, name)) changedClusters.add(name);
+  settleSecrets(e, batch, changedHosts, changedSecrets);
+  const changedEndpoints = settleEndpoints(e, batch.deps);
+  const any =
+    changedHosts.size > 0 ||
+    changedClusters.size > 0 ||
+    changedEndpoints.size > 0 ||
+    changedSecrets.size > 0 ||
+    batch.classesChanged;
+  return {
+    hosts: changedHosts,
+    clusters: changedClusters,
+    endpoints: changedEndpoints,
+    secrets: changedSecrets,
+    any,
   };
 }
