@@ -128,386 +128,429 @@ export function createTranslator(options?: TranslateOptions): Translator {
   return createTranslatorWith(resolveOptions(options));
 }
 
+/** Everything a translator holds; one object literal for the reason engineData gives. */
+function translatorData(options: ResolvedOptions, oneShot: boolean) {
+  return {
+    options,
+    oneShot,
+    engine: createEngine(options, { incremental: !oneShot }),
+    store: emptyStore(),
+    /** What each name set in the current apply() held before it (absent: nothing). */
+    before: emptyStore(),
+    versions: new WeakMap<object, string>(),
+    encodedVirtualHosts: new WeakMap<VirtualHost, Uint8Array>(),
+    virtualHostOf: new WeakMap<IrVirtualHost, VirtualHost>(),
+    clusterOf: new WeakMap<IrCluster, ResourceOf<'clusters'>>(),
+    loadAssignmentOf: new WeakMap<EndpointGroup, ResourceOf<'endpoints'>>(),
+    secretOf: new WeakMap<TlsSecret, ResourceOf<'secrets'>>(),
+    chains: new Map<string, FilterChain>(),
+    previousHttp: new Map<string, IrVirtualHost>(),
+    previousHttps: new Map<string, IrSecureVirtualHost>(),
+    /** ingress_http's hosts in order, and their VirtualHost messages, kept sorted as hosts come and go. */
+    httpHosts: [] as string[],
+    httpVirtualHosts: [] as VirtualHost[],
+    /** Plain-HTTP hosts with cookie rewrites, and whether ingress_http was built with the Lua filter. */
+    cookieHosts: new Set<string>(),
+    rateLimitHosts: new Set<string>(),
+    httpFeatures: { lua: false, rateLimit: false },
+    // gRPC clients read ingress_http too when they get API listeners; they refuse path_separated_prefix.
+    style: { splitSegmentPrefix: options.grpcApiListeners },
+  };
+}
+
+type TranslatorData = ReturnType<typeof translatorData>;
+
+const emptyStore = (): Store => ({
+  listeners: new Map(),
+  routes: new Map(),
+  clusters: new Map(),
+  endpoints: new Map(),
+  secrets: new Map(),
+});
+
 /**
  * The translator for already-resolved options. translate() passes `oneShot: true`: it applies one
  * batch and never reads the diff, so neither the diff nor the engine's dependency graph is kept.
  */
 export function createTranslatorWith(options: ResolvedOptions, { oneShot = false } = {}): Translator {
-  const eagerDiff = !oneShot;
-  const engine = createEngine(options, { incremental: !oneShot });
-  const store: Store = {
-    listeners: new Map(),
-    routes: new Map(),
-    clusters: new Map(),
-    endpoints: new Map(),
-    secrets: new Map(),
-  };
-  const emptyStore = (): Store => ({
-    listeners: new Map(),
-    routes: new Map(),
-    clusters: new Map(),
-    endpoints: new Map(),
-    secrets: new Map(),
-  });
-  /** What each name set in the current apply() held before it (absent: nothing). */
-  let before = emptyStore();
-  const versions = new WeakMap<object, string>();
-  const encodedVirtualHosts = new WeakMap<VirtualHost, Uint8Array>();
-  const virtualHostOf = new WeakMap<IrVirtualHost, VirtualHost>();
-  const clusterOf = new WeakMap<IrCluster, ResourceOf<'clusters'>>();
-  const loadAssignmentOf = new WeakMap<EndpointGroup, ResourceOf<'endpoints'>>();
-  const secretOf = new WeakMap<TlsSecret, ResourceOf<'secrets'>>();
-  const chains = new Map<string, FilterChain>();
-  const previousHttp = new Map<string, IrVirtualHost>();
-  const previousHttps = new Map<string, IrSecureVirtualHost>();
-  /** ingress_http's hosts in order, and their VirtualHost messages, kept sorted as hosts come and go. */
-  let httpHosts: string[] = [];
-  /** Plain-HTTP hosts with cookie rewrites, and whether ingress_http was built with the Lua filter. */
-  const cookieHosts = new Set<string>();
-  const rateLimitHosts = new Set<string>();
-  let httpFeatures = { lua: false, rateLimit: false };
-  let httpVirtualHosts: VirtualHost[] = [];
-
-  const message = <T extends object, K extends object>(
-    cache: WeakMap<T, K>,
-    ir: T,
-    build: (ir: T) => K,
-  ): K => {
-    // One batch never meets the same IR again: a weak cache entry per resource would only cost GC work.
-    if (oneShot) return build(ir);
-    let built = cache.get(ir);
-    if (built === undefined) {
-      built = build(ir);
-      cache.set(ir, built);
-    }
-    return built;
-  };
-
-  // gRPC clients read ingress_http too when they get API listeners; they refuse path_separated_prefix.
-  const style = { splitSegmentPrefix: options.grpcApiListeners };
-  const virtualHost = (ir: IrVirtualHost) => message(virtualHostOf, ir, (v) => buildVirtualHost(v, style));
-
-  function encodedVirtualHost(vhost: VirtualHost): Uint8Array {
-    let bytes = encodedVirtualHosts.get(vhost);
-    if (bytes === undefined) {
-      bytes = encodeMessage(VirtualHost, vhost);
-      encodedVirtualHosts.set(vhost, bytes);
-    }
-    return bytes;
-  }
-
-  /**
-   * The version of a resource: the hash of its encoding. A RouteConfiguration is hashed from the
-   * cached encodings of its virtual hosts (name, then virtual_hosts, then the rest is exactly the
-   * order encode() writes), so editing one route of a large config does not re-encode the others.
-   */
-  function versionOf<K extends ResourceKind>(kind: K, resource: ResourceOf<K>): string {
-    const known = versions.get(resource);
-    if (known !== undefined) return known;
-    let version: string;
-    if (kind === 'routes') {
-      const config = resource as RouteConfiguration;
-      const { name, virtualHosts, ...rest } = config;
-      const head = encodeMessage(resourceCodecs.routes, { name });
-      const tail = encodeMessage(resourceCodecs.routes, rest);
-      const hosts = (virtualHosts ?? []).map(encodedVirtualHost);
-      // One buffer and one hash update: thousands of small updates cost more than the copying.
-      let size = head.length + tail.length;
-      for (const bytes of hosts) size += 1 + varintSize(bytes.length) + bytes.length;
-      const all = new Uint8Array(size);
-      all.set(head, 0);
-      let at = head.length;
-      for (const bytes of hosts) {
-        all[at++] = 0x12; // virtual_hosts, field 2, length-delimited
-        at = writeVarint(all, at, bytes.length);
-        all.set(bytes, at);
-        at += bytes.length;
-      }
-      all.set(tail, at);
-      version = hashParts([all]);
-    } else {
-      version = resourceVersion(kind, resource);
-    }
-    versions.set(resource, version);
-    return version;
-  }
-
-  function set<K extends ResourceKind>(
-    kind: K,
-    name: string,
-    resource: ResourceOf<K> | undefined,
-    touched: Set<string>,
-  ) {
-    const map = store[kind] as Map<string, ResourceOf<K>>;
-    // A one-shot translator applies one batch to an empty store: nothing to remember for the diff,
-    // which then upserts everything the store holds.
-    if (oneShot) {
-      if (resource === undefined) map.delete(name);
-      else map.set(name, resource);
-      return;
-    }
-    const current = map.get(name);
-    if (current === resource) return;
-    // Remember what the name held before this apply(), once, for the diff.
-    const prior = before[kind] as Map<string, ResourceOf<K>>;
-    if (current !== undefined && !prior.has(name)) prior.set(name, current);
-    if (resource === undefined) map.delete(name);
-    else map.set(name, resource);
-    touched.add(name);
-  }
-
-  /** Everything a TLS filter chain is built from (not the routes, which live in RDS). */
-  function chainKey(vhost: IrSecureVirtualHost): string {
-    const t = vhost.tls;
-    const limits = options.rateLimitService !== undefined && usesGlobalRateLimits(vhost) ? 1 : 0;
-    const base = `${limits}\0${vhost.fqdn}\0${vhost.secretName ?? ''}\0${t.minimumProtocolVersion}\0${t.maximumProtocolVersion}\0${t.cipherSuites.join(':')}\0${vhost.fallbackSecretName ?? ''}`;
-    const { clientValidation, authorization, jwtProviders, tcpProxy } = vhost;
-    if (!clientValidation && !authorization && !jwtProviders && !tcpProxy) return base;
-    return `${base}\0${canonicalJson({ clientValidation, authorization, jwtProviders, tcpProxy })}`;
-  }
-
-  function sortedResources<K extends ResourceKind>(kind: K): ResourceOf<K>[] {
-    const map = store[kind] as Map<string, ResourceOf<K>>;
-    return sortTexts([...map.keys()]).map((name) => map.get(name) as ResourceOf<K>);
-  }
-
-  const currentResources = (): XdsResources => ({
-    listeners: sortedResources('listeners'),
-    routes: sortedResources('routes'),
-    clusters: sortedResources('clusters'),
-    endpoints: sortedResources('endpoints'),
-    secrets: sortedResources('secrets'),
-  });
-
-  const currentDiagnostics = (): Diagnostic[] =>
-    sortDiagnostics(engine.reports().map((report) => diagnosticOf(...report)));
-
-  const currentStatuses = (): ObjectStatus[] =>
-    sortStatuses(
-      [...engine.proxies(), ...engine.extensionServices()].map(({ view, reports }) =>
-        objectStatus(view, reports),
-      ),
-    );
-
-  function kindDiff<K extends ResourceKind>(
-    kind: K,
-    touched: ReadonlySet<string>,
-    before: ReadonlyMap<string, ResourceOf<K>>,
-  ): KindDiff<K> {
-    const map = store[kind] as Map<string, ResourceOf<K>>;
-    const upserted: Upsert<K>[] = [];
-    const removed: string[] = [];
-    for (const name of sortTexts([...touched])) {
-      const now = map.get(name);
-      const then = before.get(name);
-      if (now === undefined) {
-        if (then !== undefined) removed.push(name);
-        continue;
-      }
-      const version = versionOf(kind, now);
-      if (then === undefined || versionOf(kind, then) !== version)
-        upserted.push({ name, version, resource: now });
-    }
-    const names = lazy(() => sortTexts([...map.keys()]));
-    return kindDiffOf(upserted, removed, names, (n) => versionOf(kind, map.get(n) as ResourceOf<K>));
-  }
-
-  function apply(changes: Iterable<ObjectChange>): TranslatorUpdate {
-    const changed = engine.apply(changes);
-    const touched = {
-      listeners: new Set<string>(),
-      routes: new Set<string>(),
-      clusters: new Set<string>(),
-      endpoints: new Set<string>(),
-      secrets: new Set<string>(),
-    };
-    before = emptyStore();
-    const state = engine.state;
-
-    // Routes and listeners from the hosts that changed.
-    const httpChanged: string[] = [];
-    let httpsChanged = false;
-    let fallbackChanged = false;
-    for (const fqdn of changed.hosts) {
-      const http = state.http.get(fqdn);
-      if (hasGrpcApiListener(fqdn, options)) {
-        const wanted = http !== undefined;
-        if (wanted !== store.listeners.has(fqdn)) {
-          set('listeners', fqdn, wanted ? buildGrpcApiListener(fqdn, options) : undefined, touched.listeners);
-        }
-      }
-      if (previousHttp.get(fqdn) !== http) {
-        httpChanged.push(fqdn);
-        if (http === undefined) previousHttp.delete(fqdn);
-        else previousHttp.set(fqdn, http);
-      }
-      const https = state.https.get(fqdn);
-      const old = previousHttps.get(fqdn);
-      if (old !== https && (old?.fallbackSecretName !== undefined || https?.fallbackSecretName !== undefined))
-        fallbackChanged = true;
-      if (old !== https) {
-        const name = httpsRouteConfigName(fqdn);
-        set(
-          'routes',
-          name,
-          https === undefined || https.tcpProxy !== undefined
-            ? undefined
-            : buildRouteConfiguration(name, [https], style),
-          touched.routes,
-        );
-        if (old === undefined || https === undefined || chainKey(old) !== chainKey(https))
-          httpsChanged = true;
-        if (https === undefined) previousHttps.delete(fqdn);
-        else previousHttps.set(fqdn, https);
-      }
-    }
-    if (httpChanged.length > 0) {
-      // Copies, not edits: the previous RouteConfiguration still holds the old arrays.
-      httpHosts = httpHosts.slice();
-      httpVirtualHosts = httpVirtualHosts.slice();
-      for (const fqdn of httpChanged) {
-        const at = lowerBound(httpHosts, fqdn);
-        const present = httpHosts[at] === fqdn;
-        const ir = state.http.get(fqdn);
-        if (ir === undefined) {
-          if (present) {
-            httpHosts.splice(at, 1);
-            httpVirtualHosts.splice(at, 1);
-          }
-        } else if (present) {
-          httpVirtualHosts[at] = virtualHost(ir);
-        } else {
-          httpHosts.splice(at, 0, fqdn);
-          httpVirtualHosts.splice(at, 0, virtualHost(ir));
-        }
-      }
-      const config =
-        httpHosts.length === 0
-          ? undefined
-          : buildRouteConfigurationFrom(httpRouteConfigName, httpVirtualHosts);
-      set('routes', httpRouteConfigName, config, touched.routes);
-      for (const fqdn of httpChanged) {
-        const ir = state.http.get(fqdn);
-        if (ir !== undefined && usesCookieRewrites([ir])) cookieHosts.add(fqdn);
-        else cookieHosts.delete(fqdn);
-        if (ir !== undefined && options.rateLimitService !== undefined && usesGlobalRateLimits(ir))
-          rateLimitHosts.add(fqdn);
-        else rateLimitHosts.delete(fqdn);
-      }
-      const hasListener = store.listeners.has(httpListenerName);
-      // The cookie-rewrite Lua and ratelimit filters are on ingress_http only while some route needs them.
-      const features = { lua: cookieHosts.size > 0, rateLimit: rateLimitHosts.size > 0 };
-      if (
-        httpHosts.length > 0 &&
-        (!hasListener || features.lua !== httpFeatures.lua || features.rateLimit !== httpFeatures.rateLimit)
-      ) {
-        set('listeners', httpListenerName, buildHttpListener(options, features), touched.listeners);
-        httpFeatures = features;
-      }
-      if (httpHosts.length === 0 && hasListener)
-        set('listeners', httpListenerName, undefined, touched.listeners);
-    }
-    if (httpsChanged) {
-      const fqdns = sortTexts([...state.https.keys()]);
-      const live = new Set<string>();
-      const filterChains = fqdns.map((fqdn) => {
-        const vhost = state.https.get(fqdn) as IrSecureVirtualHost;
-        const k = chainKey(vhost);
-        live.add(k);
-        let chain = chains.get(k);
-        if (chain === undefined) {
-          chain = buildSecureFilterChain(vhost, options);
-          chains.set(k, chain);
-        }
-        return chain;
-      });
-      for (const k of [...chains.keys()]) if (!live.has(k)) chains.delete(k);
-      // Clients without SNI get the fallback certificate's chain, last, when some host enables it.
-      const fallback = fqdns.map((f) => state.https.get(f)?.fallbackSecretName).find((n) => n !== undefined);
-      if (fallback !== undefined) filterChains.push(buildFallbackFilterChain(fallback, options));
-      set(
-        'listeners',
-        httpsListenerName,
-        filterChains.length === 0 ? undefined : buildHttpsListener(options, filterChains),
-        touched.listeners,
-      );
-    }
-
-    if (fallbackChanged) {
-      const vhosts = [...state.https.keys()]
-        .sort(compareText)
-        .map((fqdn) => state.https.get(fqdn) as IrSecureVirtualHost)
-        .filter((v) => v.fallbackSecretName !== undefined);
-      set(
-        'routes',
-        fallbackRouteConfigName,
-        vhosts.length === 0
-          ? undefined
-          : buildRouteConfigurationFrom(fallbackRouteConfigName, vhosts.map(virtualHost)),
-        touched.routes,
-      );
-    }
-
-    // Clusters, endpoints and secrets by name: one message per IR object, rebuilt only for new IR.
-    const byName = <K extends 'clusters' | 'endpoints' | 'secrets', I extends object>(
-      kind: K,
-      names: ReadonlySet<string>,
-      ir: ReadonlyMap<string, I>,
-      cache: WeakMap<I, ResourceOf<K>>,
-      build: (ir: I) => ResourceOf<K>,
-    ) => {
-      for (const name of names) {
-        const item = ir.get(name);
-        set(kind, name, item === undefined ? undefined : message(cache, item, build), touched[kind]);
-      }
-    };
-    byName('clusters', changed.clusters, state.clusters, clusterOf, (c) => buildCluster(c, options));
-    byName('endpoints', changed.endpoints, state.endpoints, loadAssignmentOf, buildClusterLoadAssignment);
-    byName('secrets', changed.secrets, state.secrets, secretOf, buildSecret);
-
-    const diff = lazy((): ResourceDiff => {
-      const named = <K extends ResourceKind>(kind: K): ReadonlySet<string> =>
-        oneShot ? new Set(store[kind].keys()) : touched[kind];
-      const kinds = {
-        listeners: kindDiff('listeners', named('listeners'), before.listeners),
-        routes: kindDiff('routes', named('routes'), before.routes),
-        clusters: kindDiff('clusters', named('clusters'), before.clusters),
-        endpoints: kindDiff('endpoints', named('endpoints'), before.endpoints),
-        secrets: kindDiff('secrets', named('secrets'), before.secrets),
-      };
-      return { ...kinds, plan: planOf(kinds) };
-    });
-    // The diff reads the store, so it is taken now, before a later apply() changes the store.
-    if (eagerDiff) diff();
-    const resources = lazy(currentResources);
-    const diagnostics = lazy(currentDiagnostics);
-    const statuses = lazy(currentStatuses);
-    return {
-      get statuses() {
-        return statuses();
-      },
-      get resources() {
-        return resources();
-      },
-      get diff() {
-        return diff();
-      },
-      get diagnostics() {
-        return diagnostics();
-      },
-    };
-  }
-
+  const tr = translatorData(options, oneShot);
   return {
-    apply,
+    apply: (changes) => apply(tr, changes),
     get resources() {
-      return currentResources();
+      return currentResources(tr);
     },
     get diagnostics() {
-      return currentDiagnostics();
+      return currentDiagnostics(tr);
     },
     get statuses() {
-      return currentStatuses();
+      return currentStatuses(tr);
+    },
+  };
+}
+
+function message<T extends object, K extends object>(
+  tr: TranslatorData,
+  cache: WeakMap<T, K>,
+  ir: T,
+  build: (ir: T, options: ResolvedOptions) => K,
+): K {
+  // One batch never meets the same IR again: a weak cache entry per resource would only cost GC work.
+  if (tr.oneShot) return build(ir, tr.options);
+  let built = cache.get(ir);
+  if (built === undefined) {
+    built = build(ir, tr.options);
+    cache.set(ir, built);
+  }
+  return built;
+}
+
+function virtualHost(tr: TranslatorData, ir: IrVirtualHost): VirtualHost {
+  let built = tr.oneShot ? undefined : tr.virtualHostOf.get(ir);
+  if (built === undefined) {
+    built = buildVirtualHost(ir, tr.style);
+    if (!tr.oneShot) tr.virtualHostOf.set(ir, built);
+  }
+  return built;
+}
+
+function encodedVirtualHost(tr: TranslatorData, vhost: VirtualHost): Uint8Array {
+  let bytes = tr.encodedVirtualHosts.get(vhost);
+  if (bytes === undefined) {
+    bytes = encodeMessage(VirtualHost, vhost);
+    tr.encodedVirtualHosts.set(vhost, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * The version of a resource: the hash of its encoding. A RouteConfiguration is hashed from the
+ * cached encodings of its virtual hosts (name, then virtual_hosts, then the rest is exactly the
+ * order encode() writes), so editing one route of a large config does not re-encode the others.
+ */
+function versionOf<K extends ResourceKind>(tr: TranslatorData, kind: K, resource: ResourceOf<K>): string {
+  const known = tr.versions.get(resource);
+  if (known !== undefined) return known;
+  let version: string;
+  if (kind === 'routes') {
+    const config = resource as RouteConfiguration;
+    const { name, virtualHosts, ...rest } = config;
+    const head = encodeMessage(resourceCodecs.routes, { name });
+    const tail = encodeMessage(resourceCodecs.routes, rest);
+    const hosts = (virtualHosts ?? []).map((v) => encodedVirtualHost(tr, v));
+    // One buffer and one hash update: thousands of small updates cost more than the copying.
+    let size = head.length + tail.length;
+    for (const bytes of hosts) size += 1 + varintSize(bytes.length) + bytes.length;
+    const all = new Uint8Array(size);
+    all.set(head, 0);
+    let at = head.length;
+    for (const bytes of hosts) {
+      all[at++] = 0x12; // virtual_hosts, field 2, length-delimited
+      at = writeVarint(all, at, bytes.length);
+      all.set(bytes, at);
+      at += bytes.length;
+    }
+    all.set(tail, at);
+    version = hashParts([all]);
+  } else {
+    version = resourceVersion(kind, resource);
+  }
+  tr.versions.set(resource, version);
+  return version;
+}
+
+function set<K extends ResourceKind>(
+  tr: TranslatorData,
+  kind: K,
+  name: string,
+  resource: ResourceOf<K> | undefined,
+  touched: Set<string>,
+) {
+  const map = tr.store[kind] as Map<string, ResourceOf<K>>;
+  // A one-shot translator applies one batch to an empty store: nothing to remember for the diff,
+  // which then upserts everything the store holds.
+  if (tr.oneShot) {
+    if (resource === undefined) map.delete(name);
+    else map.set(name, resource);
+    return;
+  }
+  const current = map.get(name);
+  if (current === resource) return;
+  // Remember what the name held before this apply(tr), once, for the diff.
+  const prior = tr.before[kind] as Map<string, ResourceOf<K>>;
+  if (current !== undefined && !prior.has(name)) prior.set(name, current);
+  if (resource === undefined) map.delete(name);
+  else map.set(name, resource);
+  touched.add(name);
+}
+
+/** Everything a TLS filter chain is built from (not the routes, which live in RDS). */
+function chainKey(tr: TranslatorData, vhost: IrSecureVirtualHost): string {
+  const t = vhost.tls;
+  const limits = tr.options.rateLimitService !== undefined && usesGlobalRateLimits(vhost) ? 1 : 0;
+  const base = `${limits}\0${vhost.fqdn}\0${vhost.secretName ?? ''}\0${t.minimumProtocolVersion}\0${t.maximumProtocolVersion}\0${t.cipherSuites.join(':')}\0${vhost.fallbackSecretName ?? ''}`;
+  const { clientValidation, authorization, jwtProviders, tcpProxy } = vhost;
+  if (!clientValidation && !authorization && !jwtProviders && !tcpProxy) return base;
+  return `${base}\0${canonicalJson({ clientValidation, authorization, jwtProviders, tcpProxy })}`;
+}
+
+function sortedResources<K extends ResourceKind>(tr: TranslatorData, kind: K): ResourceOf<K>[] {
+  const map = tr.store[kind] as Map<string, ResourceOf<K>>;
+  return sortTexts([...map.keys()]).map((name) => map.get(name) as ResourceOf<K>);
+}
+
+function currentResources(tr: TranslatorData): XdsResources {
+  return {
+    listeners: sortedResources(tr, 'listeners'),
+    routes: sortedResources(tr, 'routes'),
+    clusters: sortedResources(tr, 'clusters'),
+    endpoints: sortedResources(tr, 'endpoints'),
+    secrets: sortedResources(tr, 'secrets'),
+  };
+}
+
+function currentDiagnostics(tr: TranslatorData): Diagnostic[] {
+  return sortDiagnostics(tr.engine.reports().map((report) => diagnosticOf(...report)));
+}
+
+function currentStatuses(tr: TranslatorData): ObjectStatus[] {
+  return sortStatuses(
+    [...tr.engine.proxies(), ...tr.engine.extensionServices()].map(({ view, reports }) =>
+      objectStatus(view, reports),
+    ),
+  );
+}
+
+function kindDiff<K extends ResourceKind>(
+  tr: TranslatorData,
+  kind: K,
+  touched: ReadonlySet<string>,
+  prior: ReadonlyMap<string, ResourceOf<K>>,
+): KindDiff<K> {
+  const map = tr.store[kind] as Map<string, ResourceOf<K>>;
+  const upserted: Upsert<K>[] = [];
+  const removed: string[] = [];
+  for (const name of sortTexts([...touched])) {
+    const now = map.get(name);
+    const then = prior.get(name);
+    if (now === undefined) {
+      if (then !== undefined) removed.push(name);
+      continue;
+    }
+    const version = versionOf(tr, kind, now);
+    if (then === undefined || versionOf(tr, kind, then) !== version)
+      upserted.push({ name, version, resource: now });
+  }
+  const names = lazy(() => sortTexts([...map.keys()]));
+  return kindDiffOf(upserted, removed, names, (n) => versionOf(tr, kind, map.get(n) as ResourceOf<K>));
+}
+
+/** Clusters, endpoints and secrets by name: one message per IR object, rebuilt only for new IR. */
+function byName<K extends 'clusters' | 'endpoints' | 'secrets', I extends object>(
+  tr: TranslatorData,
+  kind: K,
+  names: ReadonlySet<string>,
+  ir: ReadonlyMap<string, I>,
+  cache: WeakMap<I, ResourceOf<K>>,
+  build: (ir: I, options: ResolvedOptions) => ResourceOf<K>,
+  touched: Set<string>,
+): void {
+  for (const name of names) {
+    const item = ir.get(name);
+    set(tr, kind, name, item === undefined ? undefined : message(tr, cache, item, build), touched);
+  }
+}
+
+function apply(tr: TranslatorData, changes: Iterable<ObjectChange>): TranslatorUpdate {
+  const changed = tr.engine.apply(changes);
+  const touched = {
+    listeners: new Set<string>(),
+    routes: new Set<string>(),
+    clusters: new Set<string>(),
+    endpoints: new Set<string>(),
+    secrets: new Set<string>(),
+  };
+  tr.before = emptyStore();
+  const state = tr.engine.state;
+
+  // Routes and listeners from the hosts that changed.
+  const httpChanged: string[] = [];
+  let httpsChanged = false;
+  let fallbackChanged = false;
+  for (const fqdn of changed.hosts) {
+    const http = state.http.get(fqdn);
+    if (hasGrpcApiListener(fqdn, tr.options)) {
+      const wanted = http !== undefined;
+      if (wanted !== tr.store.listeners.has(fqdn)) {
+        set(
+          tr,
+          'listeners',
+          fqdn,
+          wanted ? buildGrpcApiListener(fqdn, tr.options) : undefined,
+          touched.listeners,
+        );
+      }
+    }
+    if (tr.previousHttp.get(fqdn) !== http) {
+      httpChanged.push(fqdn);
+      if (http === undefined) tr.previousHttp.delete(fqdn);
+      else tr.previousHttp.set(fqdn, http);
+    }
+    const https = state.https.get(fqdn);
+    const old = tr.previousHttps.get(fqdn);
+    if (old !== https && (old?.fallbackSecretName !== undefined || https?.fallbackSecretName !== undefined))
+      fallbackChanged = true;
+    if (old !== https) {
+      const name = httpsRouteConfigName(fqdn);
+      set(
+        tr,
+        'routes',
+        name,
+        https === undefined || https.tcpProxy !== undefined
+          ? undefined
+          : buildRouteConfiguration(name, [https], tr.style),
+        touched.routes,
+      );
+      if (old === undefined || https === undefined || chainKey(tr, old) !== chainKey(tr, https))
+        httpsChanged = true;
+      if (https === undefined) tr.previousHttps.delete(fqdn);
+      else tr.previousHttps.set(fqdn, https);
+    }
+  }
+  if (httpChanged.length > 0) {
+    // Copies, not edits: the previous RouteConfiguration still holds the old arrays.
+    tr.httpHosts = tr.httpHosts.slice();
+    tr.httpVirtualHosts = tr.httpVirtualHosts.slice();
+    for (const fqdn of httpChanged) {
+      const at = lowerBound(tr.httpHosts, fqdn);
+      const present = tr.httpHosts[at] === fqdn;
+      const ir = state.http.get(fqdn);
+      if (ir === undefined) {
+        if (present) {
+          tr.httpHosts.splice(at, 1);
+          tr.httpVirtualHosts.splice(at, 1);
+        }
+      } else if (present) {
+        tr.httpVirtualHosts[at] = virtualHost(tr, ir);
+      } else {
+        tr.httpHosts.splice(at, 0, fqdn);
+        tr.httpVirtualHosts.splice(at, 0, virtualHost(tr, ir));
+      }
+    }
+    const config =
+      tr.httpHosts.length === 0
+        ? undefined
+        : buildRouteConfigurationFrom(httpRouteConfigName, tr.httpVirtualHosts);
+    set(tr, 'routes', httpRouteConfigName, config, touched.routes);
+    for (const fqdn of httpChanged) {
+      const ir = state.http.get(fqdn);
+      if (ir !== undefined && usesCookieRewrites([ir])) tr.cookieHosts.add(fqdn);
+      else tr.cookieHosts.delete(fqdn);
+      if (ir !== undefined && tr.options.rateLimitService !== undefined && usesGlobalRateLimits(ir))
+        tr.rateLimitHosts.add(fqdn);
+      else tr.rateLimitHosts.delete(fqdn);
+    }
+    const hasListener = tr.store.listeners.has(httpListenerName);
+    // The cookie-rewrite Lua and ratelimit filters are on ingress_http only while some route needs them.
+    const features = { lua: tr.cookieHosts.size > 0, rateLimit: tr.rateLimitHosts.size > 0 };
+    if (
+      tr.httpHosts.length > 0 &&
+      (!hasListener ||
+        features.lua !== tr.httpFeatures.lua ||
+        features.rateLimit !== tr.httpFeatures.rateLimit)
+    ) {
+      set(tr, 'listeners', httpListenerName, buildHttpListener(tr.options, features), touched.listeners);
+      tr.httpFeatures = features;
+    }
+    if (tr.httpHosts.length === 0 && hasListener)
+      set(tr, 'listeners', httpListenerName, undefined, touched.listeners);
+  }
+  if (httpsChanged) {
+    const fqdns = sortTexts([...state.https.keys()]);
+    const live = new Set<string>();
+    const filterChains = fqdns.map((fqdn) => {
+      const vhost = state.https.get(fqdn) as IrSecureVirtualHost;
+      const k = chainKey(tr, vhost);
+      live.add(k);
+      let chain = tr.chains.get(k);
+      if (chain === undefined) {
+        chain = buildSecureFilterChain(vhost, tr.options);
+        tr.chains.set(k, chain);
+      }
+      return chain;
+    });
+    for (const k of [...tr.chains.keys()]) if (!live.has(k)) tr.chains.delete(k);
+    // Clients without SNI get the fallback certificate's chain, last, when some host enables it.
+    const fallback = fqdns.map((f) => state.https.get(f)?.fallbackSecretName).find((n) => n !== undefined);
+    if (fallback !== undefined) filterChains.push(buildFallbackFilterChain(fallback, tr.options));
+    set(
+      tr,
+      'listeners',
+      httpsListenerName,
+      filterChains.length === 0 ? undefined : buildHttpsListener(tr.options, filterChains),
+      touched.listeners,
+    );
+  }
+
+  if (fallbackChanged) {
+    const vhosts = [...state.https.keys()]
+      .sort(compareText)
+      .map((fqdn) => state.https.get(fqdn) as IrSecureVirtualHost)
+      .filter((v) => v.fallbackSecretName !== undefined);
+    set(
+      tr,
+      'routes',
+      fallbackRouteConfigName,
+      vhosts.length === 0
+        ? undefined
+        : buildRouteConfigurationFrom(
+            fallbackRouteConfigName,
+            vhosts.map((v) => virtualHost(tr, v)),
+          ),
+      touched.routes,
+    );
+  }
+
+  byName(tr, 'clusters', changed.clusters, state.clusters, tr.clusterOf, buildCluster, touched.clusters);
+  byName(
+    tr,
+    'endpoints',
+    changed.endpoints,
+    state.endpoints,
+    tr.loadAssignmentOf,
+    buildClusterLoadAssignment,
+    touched.endpoints,
+  );
+  byName(tr, 'secrets', changed.secrets, state.secrets, tr.secretOf, buildSecret, touched.secrets);
+
+  const diff = lazy((): ResourceDiff => {
+    const named = <K extends ResourceKind>(kind: K): ReadonlySet<string> =>
+      tr.oneShot ? new Set(tr.store[kind].keys()) : touched[kind];
+    const kinds = {
+      listeners: kindDiff(tr, 'listeners', named('listeners'), tr.before.listeners),
+      routes: kindDiff(tr, 'routes', named('routes'), tr.before.routes),
+      clusters: kindDiff(tr, 'clusters', named('clusters'), tr.before.clusters),
+      endpoints: kindDiff(tr, 'endpoints', named('endpoints'), tr.before.endpoints),
+      secrets: kindDiff(tr, 'secrets', named('secrets'), tr.before.secrets),
+    };
+    return { ...kinds, plan: planOf(kinds) };
+  });
+  // The diff reads the store, so it is taken now, before a later apply() changes the store.
+  if (!tr.oneShot) diff();
+  const resources = lazy(() => currentResources(tr));
+  const diagnostics = lazy(() => currentDiagnostics(tr));
+  const statuses = lazy(() => currentStatuses(tr));
+  return {
+    get statuses() {
+      return statuses();
+    },
+    get resources() {
+      return resources();
+    },
+    get diff() {
+      return diff();
+    },
+    get diagnostics() {
+      return diagnostics();
     },
   };
 }
