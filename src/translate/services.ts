@@ -157,164 +157,193 @@ function remember(cache: ServiceCache, service: ServiceView, resolved: Resolved)
   else cache.set(service, [slot, resolved]);
 }
 
+/**
+ * What a resolver holds: one object literal whose `resolve` is a module function, not closures per
+ * resolver. translate() makes a resolver per Ingress and V8 drops a closure's optimised code once
+ * none is alive, so each cold translate() after a full GC would run them unoptimised again.
+ */
+interface ResolverData extends ServiceResolver {
+  readonly lookup: Lookup;
+  readonly options: ResolvedOptions;
+  readonly outerSink: DiagnosticSink;
+  readonly cache: ServiceCache | undefined;
+  readonly clusters: Map<string, Cluster>;
+  readonly endpointNeeds: Map<string, EndpointsNeed>;
+}
+
 export function createServiceResolver(
   lookup: Lookup,
   options: ResolvedOptions,
   outerSink: DiagnosticSink,
   cache?: ServiceCache,
 ): ServiceResolver {
-  const clusters = new Map<string, Cluster>();
-  const endpointNeeds = new Map<string, EndpointsNeed>();
+  const resolver: ResolverData = {
+    clusters: new Map(),
+    endpointNeeds: new Map(),
+    lookup,
+    options,
+    outerSink,
+    cache,
+    resolve: resolveBackend,
+  };
+  return resolver;
+}
 
-  /** Adds a resolved cluster, keeping an earlier definition under the same name. */
-  function define(referrer: ObjectRef, path: FieldPath, cluster: Cluster, need: EndpointsNeed | undefined) {
-    if (need !== undefined && !endpointNeeds.has(need.name)) endpointNeeds.set(need.name, need);
-    const existing = clusters.get(cluster.name);
-    if (existing === undefined) {
-      clusters.set(cluster.name, cluster);
-      return cluster;
+/** Adds a resolved cluster, keeping an earlier definition under the same name. */
+function define(
+  r: ResolverData,
+  referrer: ObjectRef,
+  path: FieldPath,
+  cluster: Cluster,
+  need: EndpointsNeed | undefined,
+): Cluster {
+  if (need !== undefined && !r.endpointNeeds.has(need.name)) r.endpointNeeds.set(need.name, need);
+  const existing = r.clusters.get(cluster.name);
+  if (existing === undefined) {
+    r.clusters.set(cluster.name, cluster);
+    return cluster;
+  }
+  if (existing !== cluster && JSON.stringify(existing) !== JSON.stringify(cluster)) {
+    // The name hashes only Contour's inputs; settings outside it must not flip with input order.
+    r.outerSink.report(
+      'ClusterConflict',
+      referrer,
+      path,
+      `cluster ${cluster.name} is already defined with other settings; the first definition is used`,
+    );
+  }
+  return existing;
+}
+
+function resolveBackend(
+  this: ResolverData,
+  referrer: ObjectRef,
+  path: FieldPath,
+  namespace: string,
+  serviceName: string,
+  backendPort: BackendPort,
+  resolveOptions: ResolveOptions = {},
+): Cluster | undefined {
+  const { settings, onFailure } = resolveOptions;
+  const service = this.lookup.service(namespace, serviceName);
+  const cache = this.cache;
+  const cacheable = cache !== undefined && service !== undefined && settings === undefined;
+  const key = backendPort.kind === 'number' ? backendPort.number : backendPort.name;
+  if (cacheable) {
+    const hit = cached(cache, service, key);
+    if (hit !== undefined) {
+      for (const report of hit.reports) this.outerSink.report(...report);
+      return define(this, referrer, path, hit.cluster, hit.need);
     }
-    if (existing !== cluster && JSON.stringify(existing) !== JSON.stringify(cluster)) {
-      // The name hashes only Contour's inputs; settings outside it must not flip with input order.
-      outerSink.report(
-        'ClusterConflict',
+  }
+  const sink: DiagnosticSink =
+    onFailure === undefined
+      ? this.outerSink
+      : { report: (_code, _ref, _path, message) => onFailure(message) };
+  const target = `${namespace}/${serviceName}`;
+  if (service === undefined) {
+    sink.report('ServiceNotFound', referrer, path, `Service ${target} not found`);
+    return undefined;
+  }
+  const port =
+    backendPort.kind === 'number'
+      ? (service.ports.find((p) => p.port === backendPort.number && p.protocol === 'TCP') ??
+        service.ports.find((p) => p.port === backendPort.number))
+      : service.ports.find((p) => p.name === backendPort.name);
+  const wanted = backendPort.kind === 'number' ? String(backendPort.number) : `"${backendPort.name}"`;
+  if (port === undefined) {
+    sink.report('ServicePortNotFound', referrer, path, `Service ${target} has no port ${wanted}`);
+    return undefined;
+  }
+  if (port.protocol !== 'TCP') {
+    sink.report(
+      'UnsupportedServiceProtocol',
+      referrer,
+      path,
+      `Service ${target} port ${wanted} uses ${port.protocol}; only TCP can be proxied`,
+    );
+    return undefined;
+  }
+  const protocol = settings?.protocol ?? upstreamProtocol(service, port);
+  // Reports made while resolving are kept with the cached result; only annotations make any.
+  let breakerReports: Report[] | undefined;
+  const breakerSink: DiagnosticSink =
+    service.meta.annotations.size === 0
+      ? this.outerSink
+      : {
+          report: (...report) => {
+            breakerReports ??= [];
+            breakerReports.push(report);
+            this.outerSink.report(...report);
+          },
+        };
+  let discovery: Cluster['discovery'];
+  const eds = endpointsName(namespace, serviceName, port.name);
+  if (service.type === 'ExternalName') {
+    if (!this.options.enableExternalNameService) {
+      sink.report(
+        'ExternalNameDisabled',
         referrer,
         path,
-        `cluster ${cluster.name} is already defined with other settings; the first definition is used`,
+        `Service ${target} is of type ExternalName, which is disabled (enableExternalNameService)`,
       );
+      return undefined;
     }
-    return existing;
+    const host = service.externalName ?? '';
+    const problem = host === '' ? 'spec.externalName is empty' : externalNameProblem(host);
+    if (problem !== undefined) {
+      sink.report('ExternalNameForbidden', referrer, path, `Service ${target} cannot be used: ${problem}`);
+      return undefined;
+    }
+    discovery = {
+      kind: 'dns',
+      host: host.endsWith('.') ? host.slice(0, -1) : host,
+      port: port.port,
+      loadAssignmentName: eds,
+    };
+  } else {
+    discovery = { kind: 'eds', serviceName: eds };
   }
-
-  return {
-    clusters,
-    endpointNeeds,
-    resolve(referrer, path, namespace, serviceName, backendPort, resolveOptions = {}) {
-      const { settings, onFailure } = resolveOptions;
-      const service = lookup.service(namespace, serviceName);
-      const cacheable = cache !== undefined && service !== undefined && settings === undefined;
-      const key = backendPort.kind === 'number' ? backendPort.number : backendPort.name;
-      if (cacheable) {
-        const hit = cached(cache, service, key);
-        if (hit !== undefined) {
-          for (const report of hit.reports) outerSink.report(...report);
-          return define(referrer, path, hit.cluster, hit.need);
-        }
-      }
-      const sink: DiagnosticSink =
-        onFailure === undefined ? outerSink : { report: (_code, _ref, _path, message) => onFailure(message) };
-      const target = `${namespace}/${serviceName}`;
-      if (service === undefined) {
-        sink.report('ServiceNotFound', referrer, path, `Service ${target} not found`);
-        return undefined;
-      }
-      const port =
-        backendPort.kind === 'number'
-          ? (service.ports.find((p) => p.port === backendPort.number && p.protocol === 'TCP') ??
-            service.ports.find((p) => p.port === backendPort.number))
-          : service.ports.find((p) => p.name === backendPort.name);
-      const wanted = backendPort.kind === 'number' ? String(backendPort.number) : `"${backendPort.name}"`;
-      if (port === undefined) {
-        sink.report('ServicePortNotFound', referrer, path, `Service ${target} has no port ${wanted}`);
-        return undefined;
-      }
-      if (port.protocol !== 'TCP') {
-        sink.report(
-          'UnsupportedServiceProtocol',
-          referrer,
-          path,
-          `Service ${target} port ${wanted} uses ${port.protocol}; only TCP can be proxied`,
-        );
-        return undefined;
-      }
-      const protocol = settings?.protocol ?? upstreamProtocol(service, port);
-      // Reports made while resolving are kept with the cached result; only annotations make any.
-      let breakerReports: Report[] | undefined;
-      const breakerSink: DiagnosticSink =
-        service.meta.annotations.size === 0
-          ? outerSink
-          : {
-              report: (...report) => {
-                breakerReports ??= [];
-                breakerReports.push(report);
-                outerSink.report(...report);
-              },
-            };
-      let discovery: Cluster['discovery'];
-      const eds = endpointsName(namespace, serviceName, port.name);
-      if (service.type === 'ExternalName') {
-        if (!options.enableExternalNameService) {
-          sink.report(
-            'ExternalNameDisabled',
-            referrer,
-            path,
-            `Service ${target} is of type ExternalName, which is disabled (enableExternalNameService)`,
-          );
-          return undefined;
-        }
-        const host = service.externalName ?? '';
-        const problem = host === '' ? 'spec.externalName is empty' : externalNameProblem(host);
-        if (problem !== undefined) {
-          sink.report(
-            'ExternalNameForbidden',
-            referrer,
-            path,
-            `Service ${target} cannot be used: ${problem}`,
-          );
-          return undefined;
-        }
-        discovery = {
-          kind: 'dns',
-          host: host.endsWith('.') ? host.slice(0, -1) : host,
-          port: port.port,
-          loadAssignmentName: eds,
-        };
-      } else {
-        discovery = { kind: 'eds', serviceName: eds };
-      }
-      const need =
-        discovery.kind === 'eds' ? { name: eds, namespace, service: serviceName, port } : undefined;
-      // Upstream TLS to an external host names it in SNI; like Contour, the SNI is part of the hash.
-      // HTTPProxy: a Host rewrite, else the ExternalName, whatever the protocol (Contour's hash input).
-      const sni =
-        settings !== undefined
-          ? (settings.sni ?? (discovery.kind === 'dns' ? discovery.host : undefined))
-          : discovery.kind === 'dns' && (protocol === 'tls' || protocol === 'h2')
-            ? discovery.host
-            : undefined;
-      const base = {
-        name: clusterName(namespace, serviceName, port.port, {
-          ...settings?.hash,
-          protocol,
-          ...(sni !== undefined ? { sni } : {}),
-        }),
-        statName: clusterStatName(namespace, serviceName, port.port),
-        service: { namespace, name: serviceName, port: port.port },
-        protocol,
-        sni,
-        circuitBreakers: circuitBreakers(service, breakerSink),
-        discovery,
-      };
-      // An Ingress sets none of the HTTPProxy settings: no optional keys to add (the common case).
-      const cluster: Cluster =
-        settings === undefined
-          ? base
-          : {
-              ...base,
-              ...(settings.lbPolicy !== undefined ? { lbPolicy: settings.lbPolicy } : {}),
-              ...(settings.healthCheck !== undefined ? { healthCheck: settings.healthCheck } : {}),
-              ...(settings.upstreamValidation !== undefined
-                ? { upstreamValidation: settings.upstreamValidation }
-                : {}),
-              ...(settings.idleConnectionTimeout !== undefined
-                ? { idleConnectionTimeout: settings.idleConnectionTimeout }
-                : {}),
-              ...(settings.slowStart !== undefined ? { slowStart: settings.slowStart } : {}),
-            };
-      if (cacheable) remember(cache, service, { key, cluster, need, reports: breakerReports ?? noReports });
-      return define(referrer, path, cluster, need);
-    },
+  const need = discovery.kind === 'eds' ? { name: eds, namespace, service: serviceName, port } : undefined;
+  // Upstream TLS to an external host names it in SNI; like Contour, the SNI is part of the hash.
+  // HTTPProxy: a Host rewrite, else the ExternalName, whatever the protocol (Contour's hash input).
+  const sni =
+    settings !== undefined
+      ? (settings.sni ?? (discovery.kind === 'dns' ? discovery.host : undefined))
+      : discovery.kind === 'dns' && (protocol === 'tls' || protocol === 'h2')
+        ? discovery.host
+        : undefined;
+  const base = {
+    name: clusterName(namespace, serviceName, port.port, {
+      ...settings?.hash,
+      protocol,
+      ...(sni !== undefined ? { sni } : {}),
+    }),
+    statName: clusterStatName(namespace, serviceName, port.port),
+    service: { namespace, name: serviceName, port: port.port },
+    protocol,
+    sni,
+    circuitBreakers: circuitBreakers(service, breakerSink),
+    discovery,
   };
+  // An Ingress sets none of the HTTPProxy settings: no optional keys to add (the common case).
+  const cluster: Cluster =
+    settings === undefined
+      ? base
+      : {
+          ...base,
+          ...(settings.lbPolicy !== undefined ? { lbPolicy: settings.lbPolicy } : {}),
+          ...(settings.healthCheck !== undefined ? { healthCheck: settings.healthCheck } : {}),
+          ...(settings.upstreamValidation !== undefined
+            ? { upstreamValidation: settings.upstreamValidation }
+            : {}),
+          ...(settings.idleConnectionTimeout !== undefined
+            ? { idleConnectionTimeout: settings.idleConnectionTimeout }
+            : {}),
+          ...(settings.slowStart !== undefined ? { slowStart: settings.slowStart } : {}),
+        };
+  if (cacheable) remember(cache, service, { key, cluster, need, reports: breakerReports ?? noReports });
+  return define(this, referrer, path, cluster, need);
 }
 
 const noReports: readonly Report[] = [];
