@@ -106,26 +106,31 @@ export function parseObject(object: unknown): Parsed | undefined {
  * kinds default to `default`; IngressClass is cluster-scoped). Undefined when it cannot be read.
  */
 export function quickIdentity(object: unknown): string | undefined {
-  return readIdentity(object, identityOf);
+  return readIdentity(object, undefined, identityOfRead);
 }
+
+const identityOfRead = (_: undefined, kind: string, namespace: string, name: string) =>
+  identityOf(kind, namespace, name);
 
 /** IngressClass is the one cluster-scoped kind kube-xds reads: its identity has no namespace. */
 export const isClusterScoped = (kind: string): boolean => kind === 'IngressClass';
 
 /**
- * Reads the kind, namespace and name quickIdentity uses and hands them to `use`, without building
- * a string or a tuple (a resync checks every object this way); undefined when they cannot be read.
+ * Reads the kind, namespace and name quickIdentity uses and hands them to `use` with `context`,
+ * without building a string, a tuple or a closure (a resync checks every object this way);
+ * undefined when they cannot be read.
  */
-export function readIdentity<T>(
+export function readIdentity<C, T>(
   object: unknown,
-  use: (kind: string, namespace: string, name: string) => T,
+  context: C,
+  use: (context: C, kind: string, namespace: string, name: string) => T,
 ): T | undefined {
   const o = object as { kind?: unknown; metadata?: { namespace?: unknown; name?: unknown } } | null;
   const kind = o?.kind;
   const name = o?.metadata?.name;
   if (typeof kind !== 'string' || typeof name !== 'string') return undefined;
   const namespace = isClusterScoped(kind) ? '' : (o?.metadata?.namespace ?? 'default');
-  return typeof namespace === 'string' ? use(kind, namespace, name) : undefined;
+  return typeof namespace === 'string' ? use(context, kind, namespace, name) : undefined;
 }
 
 export const identityOf = (kind: string, namespace: string, name: string): string =>

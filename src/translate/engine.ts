@@ -390,9 +390,7 @@ function deleteEntry(e: EngineData, identity: string): void {
  * a string: an informer resync sends every object again, and most are unchanged.
  */
 function heldEntry(e: EngineData, object: unknown): Entry | undefined {
-  return e.incremental
-    ? readIdentity(object, (kind, namespace, name) => findHeld(e, kind, namespace, name))
-    : undefined;
+  return e.incremental ? readIdentity(object, e, findHeld) : undefined;
 }
 
 /** The index, recording into `deps` what is looked up when later batches need to know. */
