@@ -63,6 +63,22 @@ export interface Parsed {
   readonly reports: readonly Report[];
 }
 
+/** A diagnostic sink that collects into `list`. */
+export interface ReportList extends DiagnosticSink {
+  readonly list: Report[];
+}
+
+function collectReport(this: ReportList, ...args: Report): void {
+  this.list.push(args);
+}
+
+/**
+ * A sink collecting into `list` (a new list when none is given). Its report method is one module
+ * function, not a closure per sink: sinks are made per evaluation, and V8 drops a closure's
+ * optimised code once none is alive.
+ */
+export const reportList = (list: Report[] = []): ReportList => ({ list, report: collectReport });
+
 /**
  * Collects one parse's reports. Parsing is synchronous and never re-enters itself, so one collector
  * serves every parse, and a clean object (the common case) allocates no sink and no list.

@@ -10,7 +10,6 @@
  */
 
 import { compareText } from '../compare.js';
-import type { DiagnosticSink } from '../diagnostics.js';
 import {
   type Cluster,
   type EndpointGroup,
@@ -35,6 +34,7 @@ import {
   parseObject,
   type Report,
   readIdentity,
+  reportList,
   type View,
 } from '../model/snapshot.js';
 import type { ResolvedOptions } from '../options.js';
@@ -261,17 +261,6 @@ const noKeys: readonly string[] = [];
 const listOf = (keys: ReadonlySet<string>): readonly string[] => (keys.size === 0 ? noKeys : [...keys]);
 
 const ingressId = (view: IngressView) => `${view.meta.namespace}/${view.meta.name}`;
-
-/** A diagnostic sink that collects into `list`. */
-interface ReportList extends DiagnosticSink {
-  readonly list: Report[];
-}
-
-function collect(this: ReportList, ...args: Report): void {
-  this.list.push(args);
-}
-
-const reportList = (): ReportList => ({ list: [], report: collect });
 
 /**
  * Everything an engine holds, as one object literal worked on by module functions. Not a class with

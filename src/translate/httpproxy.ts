@@ -43,7 +43,7 @@ import type {
   TCPProxySpec,
   UpstreamValidationSpec,
 } from '../model/k8s/httpproxy.js';
-import type { Lookup, Report } from '../model/snapshot.js';
+import { type Lookup, type Report, reportList } from '../model/snapshot.js';
 import type { ResolvedOptions } from '../options.js';
 import {
   authorization,
@@ -233,7 +233,7 @@ export function evaluateProxy(
   secretChecks: SecretCheckCache,
 ): ProxyClaims {
   const reports: Report[] = [];
-  const sink = { report: (...args: Report) => void reports.push(args) };
+  const sink = reportList(reports);
   const ev: Evaluation = {
     root,
     lookup,

@@ -22,7 +22,7 @@ import type {
 } from '../model/ir.js';
 import type { IngressPathView, IngressView } from '../model/k8s/ingress.js';
 import type { IngressClassView } from '../model/k8s/ingress-class.js';
-import type { Lookup, Report } from '../model/snapshot.js';
+import { type Lookup, type Report, reportList } from '../model/snapshot.js';
 import type { ResolvedOptions } from '../options.js';
 import { parseTimeout } from './duration.js';
 import type { ProxyClaims } from './httpproxy.js';
@@ -95,11 +95,15 @@ export interface IngressClaims {
   readonly reports: readonly Report[];
 }
 
+/** One Ingress evaluation's inputs; plain data, so every context shares one hidden class. */
 interface Context {
   readonly options: ResolvedOptions;
   readonly sink: DiagnosticSink;
   readonly services: ServiceResolver;
-  readonly secrets: SecretResolver;
+  readonly lookup: Lookup;
+  readonly secretChecks: SecretCheckCache;
+  /** Made on first use: most Ingresses have no TLS. */
+  secrets: SecretResolver | undefined;
 }
 
 /** Decides which Ingresses this translator serves (spec.ingressClassName, annotations, IngressClass). */
@@ -394,6 +398,7 @@ function tlsClaims(ctx: Context, ingress: IngressView): TlsClaim[] {
       ctx.sink.report('SecretNotFound', ingress.meta.ref, secretPath, why);
       continue;
     }
+    ctx.secrets ??= createSecretResolver(ctx.lookup, ctx.sink, ctx.secretChecks);
     const secret = ctx.secrets.resolveTls(ingress.meta.ref, secretPath, ref);
     if (secret === undefined) continue;
     for (const { host, path } of validHosts) claims.push({ fqdn: host, path, secret, tls });
@@ -503,19 +508,9 @@ export function evaluateIngress(
   serviceCache?: ServiceCache,
 ): IngressClaims {
   const reports: Report[] = [];
-  const sink: DiagnosticSink = { report: (...args) => void reports.push(args) };
+  const sink = reportList(reports);
   const services = createServiceResolver(lookup, options, sink, serviceCache);
-  let secrets: SecretResolver | undefined;
-  const ctx: Context = {
-    options,
-    sink,
-    services,
-    // Most Ingresses have no TLS: the resolver is made on first use.
-    get secrets() {
-      secrets ??= createSecretResolver(lookup, sink, secretChecks);
-      return secrets;
-    },
-  };
+  const ctx: Context = { options, sink, services, lookup, secretChecks, secrets: undefined };
   const tls = tlsClaims(ctx, ingress);
   const routes = routeClaims(ctx, ingress);
   return {

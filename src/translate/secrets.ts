@@ -141,92 +141,125 @@ function pemProblem(text: string, key: 'ca.crt' | 'crl.pem'): string | undefined
 /** Validation results per Secret view; views are immutable, so a cache may outlive one translation. */
 export type SecretCheckCache = WeakMap<SecretView, TlsSecret | string>;
 
+/**
+ * What a resolver holds: one object literal whose methods are module functions, not closures per
+ * resolver (one is made per Ingress with TLS), whose optimised code V8 would drop at each full GC.
+ */
+interface SecretResolverData extends SecretResolver {
+  readonly lookup: Lookup;
+  readonly sink: DiagnosticSink;
+  readonly checked: SecretCheckCache;
+}
+
 export function createSecretResolver(
   lookup: Lookup,
   sink: DiagnosticSink,
   checked: SecretCheckCache,
 ): SecretResolver {
-  function delegated(ref: SecretRef, toNamespace: string): boolean {
-    if (ref.namespace === toNamespace) return true;
-    return lookup
-      .delegations(ref.namespace)
-      .some((d) =>
-        d.delegations.some(
-          (entry) =>
-            entry.secretName === ref.name &&
-            (entry.targetNamespaces.includes(toNamespace) ||
-              (entry.targetNamespaces.length === 1 && entry.targetNamespaces[0] === '*')),
-        ),
-      );
-  }
-
-  function check(secret: SecretView): TlsSecret | string {
-    const cached = checked.get(secret);
-    if (cached !== undefined) return cached;
-    let result: TlsSecret | string;
-    const cert = secret.data.get('tls.crt');
-    const privateKey = secret.data.get('tls.key');
-    if (secret.type !== 'kubernetes.io/tls' && secret.type !== 'Opaque') {
-      result = `type "${secret.type}" is not kubernetes.io/tls or Opaque`;
-    } else if (cert === undefined || privateKey === undefined) {
-      result = 'it has no tls.crt and tls.key';
-    } else {
-      result = tlsKeypairProblem(decoder.decode(cert), decoder.decode(privateKey)) ?? {
-        name: secretName(secret.meta.namespace, secret.meta.name, cert),
-        certificateChain: cert,
-        privateKey,
-      };
-    }
-    checked.set(secret, result);
-    return result;
-  }
-
-  function find(ref: SecretRef, namespace: string): SecretView | SecretProblem {
-    const target = `${ref.namespace}/${ref.name}`;
-    if (!delegated(ref, namespace)) {
-      return {
-        problem: 'notDelegated',
-        message: `Secret ${target} is in another namespace and no TLSCertificateDelegation there grants it to "${namespace}"`,
-      };
-    }
-    const secret = lookup.secret(ref.namespace, ref.name);
-    return secret ?? { problem: 'notFound', message: `Secret ${target} not found` };
-  }
-
-  const codes = {
-    notDelegated: 'DelegationNotPermitted',
-    notFound: 'SecretNotFound',
-    invalid: 'SecretInvalid',
-  } as const;
-
-  const resolver: SecretResolver = {
-    tls(ref, namespace) {
-      const secret = find(ref, namespace);
-      if (isSecretProblem(secret)) return secret;
-      const result = check(secret);
-      if (typeof result !== 'string') return result;
-      return {
-        problem: 'invalid',
-        message: `Secret ${ref.namespace}/${ref.name} cannot be served: ${result}`,
-      };
-    },
-    pem(ref, namespace, key) {
-      const secret = find(ref, namespace);
-      if (isSecretProblem(secret)) return secret;
-      const data = secret.data.get(key);
-      const problem = data === undefined ? `it has no ${key}` : pemProblem(decoder.decode(data), key);
-      if (problem === undefined && data !== undefined) return data;
-      return {
-        problem: 'invalid',
-        message: `Secret ${ref.namespace}/${ref.name} cannot be used: ${problem}`,
-      };
-    },
-    resolveTls(referrer, path, ref) {
-      const result = resolver.tls(ref, referrer.namespace);
-      if (!isSecretProblem(result)) return result;
-      sink.report(codes[result.problem], referrer, path, result.message);
-      return undefined;
-    },
+  const resolver: SecretResolverData = {
+    lookup,
+    sink,
+    checked,
+    tls: resolveSecretTls,
+    pem: resolveSecretPem,
+    resolveTls: resolveAndReportTls,
   };
   return resolver;
+}
+
+function delegated(lookup: Lookup, ref: SecretRef, toNamespace: string): boolean {
+  if (ref.namespace === toNamespace) return true;
+  return lookup
+    .delegations(ref.namespace)
+    .some((d) =>
+      d.delegations.some(
+        (entry) =>
+          entry.secretName === ref.name &&
+          (entry.targetNamespaces.includes(toNamespace) ||
+            (entry.targetNamespaces.length === 1 && entry.targetNamespaces[0] === '*')),
+      ),
+    );
+}
+
+function check(checked: SecretCheckCache, secret: SecretView): TlsSecret | string {
+  const cached = checked.get(secret);
+  if (cached !== undefined) return cached;
+  let result: TlsSecret | string;
+  const cert = secret.data.get('tls.crt');
+  const privateKey = secret.data.get('tls.key');
+  if (secret.type !== 'kubernetes.io/tls' && secret.type !== 'Opaque') {
+    result = `type "${secret.type}" is not kubernetes.io/tls or Opaque`;
+  } else if (cert === undefined || privateKey === undefined) {
+    result = 'it has no tls.crt and tls.key';
+  } else {
+    result = tlsKeypairProblem(decoder.decode(cert), decoder.decode(privateKey)) ?? {
+      name: secretName(secret.meta.namespace, secret.meta.name, cert),
+      certificateChain: cert,
+      privateKey,
+    };
+  }
+  checked.set(secret, result);
+  return result;
+}
+
+function find(lookup: Lookup, ref: SecretRef, namespace: string): SecretView | SecretProblem {
+  const target = `${ref.namespace}/${ref.name}`;
+  if (!delegated(lookup, ref, namespace)) {
+    return {
+      problem: 'notDelegated',
+      message: `Secret ${target} is in another namespace and no TLSCertificateDelegation there grants it to "${namespace}"`,
+    };
+  }
+  const secret = lookup.secret(ref.namespace, ref.name);
+  return secret ?? { problem: 'notFound', message: `Secret ${target} not found` };
+}
+
+const codes = {
+  notDelegated: 'DelegationNotPermitted',
+  notFound: 'SecretNotFound',
+  invalid: 'SecretInvalid',
+} as const;
+
+function resolveSecretTls(
+  this: SecretResolverData,
+  ref: SecretRef,
+  namespace: string,
+): TlsSecret | SecretProblem {
+  const secret = find(this.lookup, ref, namespace);
+  if (isSecretProblem(secret)) return secret;
+  const result = check(this.checked, secret);
+  if (typeof result !== 'string') return result;
+  return {
+    problem: 'invalid',
+    message: `Secret ${ref.namespace}/${ref.name} cannot be served: ${result}`,
+  };
+}
+
+function resolveSecretPem(
+  this: SecretResolverData,
+  ref: SecretRef,
+  namespace: string,
+  key: 'ca.crt' | 'crl.pem',
+): Uint8Array | SecretProblem {
+  const secret = find(this.lookup, ref, namespace);
+  if (isSecretProblem(secret)) return secret;
+  const data = secret.data.get(key);
+  const problem = data === undefined ? `it has no ${key}` : pemProblem(decoder.decode(data), key);
+  if (problem === undefined && data !== undefined) return data;
+  return {
+    problem: 'invalid',
+    message: `Secret ${ref.namespace}/${ref.name} cannot be used: ${problem}`,
+  };
+}
+
+function resolveAndReportTls(
+  this: SecretResolverData,
+  referrer: ObjectRef,
+  path: FieldPath,
+  ref: SecretRef,
+): TlsSecret | undefined {
+  const result = this.tls(ref, referrer.namespace);
+  if (!isSecretProblem(result)) return result;
+  this.sink.report(codes[result.problem], referrer, path, result.message);
+  return undefined;
 }
