@@ -248,9 +248,10 @@ interface ScaleRun {
 interface Settings {
   readonly samples: number;
   /**
-   * Warm-up runs of full translations (and other whole-cluster work): 3 for the first scale of the
-   * process (one run leaves much of the code unoptimised: the first S samples ran about a third
-   * slower than later ones), 0 after it, since the code is warm by then and each run costs seconds at L.
+   * Warm-up runs of full translations (and other whole-cluster work) at the first scale of the
+   * process: 10 at S, 5 at M, 3 at L (fewer runs leave code unoptimised: after 3 at S, TurboFan was
+   * still compiling during the samples), 0 after it, since the code is warm by then and each run
+   * costs seconds at L.
    */
   readonly heavyWarmup: number;
   readonly only: ReadonlySet<string> | undefined;
@@ -492,6 +493,9 @@ function retainedHeap(cluster: SyntheticCluster, settings: Settings): Row {
   };
 }
 
+/** Warm-up runs of whole-cluster work when a scale is the first of the process (see Settings). */
+const firstWarmup: Readonly<Record<ScaleName, number>> = { S: 10, M: 5, L: 3 };
+
 function runScale(
   name: ScaleName,
   seed: number,
@@ -499,7 +503,7 @@ function runScale(
   only: ReadonlySet<string> | undefined,
   first: boolean,
 ) {
-  const settings: Settings = { samples, only, heavyWarmup: first ? 3 : 0 };
+  const settings: Settings = { samples, only, heavyWarmup: first ? firstWarmup[name] : 0 };
   const started = performance.now();
   log(`[${name}] generating (seed ${seed})`);
   const cluster = generateCluster(scales[name], seed);
