@@ -43,7 +43,7 @@ import { evaluateProxy, type ProxyClaims, proxyId, proxyServed } from './httppro
 import { extensionCluster } from './httpproxy-auth.js';
 import { evaluateIngress, type IngressClaims, ingressClassFilter, mergeHost } from './ingress.js';
 import { extensionClusterName } from './names.js';
-import { createSecretResolver, type SecretCheckCache } from './secrets.js';
+import { createSecretResolver, endBatch, secretCheckCache } from './secrets.js';
 import type { EndpointsNeed, ServiceCache } from './services.js';
 
 /** One watch event. A delete names the object; an upsert carries it whole. */
@@ -276,7 +276,7 @@ function engineData(options: ResolvedOptions, incremental: boolean) {
     incremental,
     index: createObjectIndex(),
     entries: new Map<string, Entry>(),
-    secretChecks: new WeakMap() as SecretCheckCache,
+    secretChecks: secretCheckCache(),
     serviceCache: new WeakMap() as ServiceCache,
     // Ingress and root HTTPProxy claims, and who depends on what.
     claims: new Map<string, CachedClaims>(),
@@ -921,6 +921,7 @@ function applyChanges(e: EngineData, changes: Iterable<ObjectChange>): EngineCha
   for (const name of dirtyClusters) if (settleCluster(e, name)) changedClusters.add(name);
   settleSecrets(e, batch, changedHosts, changedSecrets);
   const changedEndpoints = settleEndpoints(e, batch.deps);
+  endBatch(e.secretChecks);
   const any =
     changedHosts.size > 0 ||
     changedClusters.size > 0 ||

@@ -138,8 +138,37 @@ function pemProblem(text: string, key: 'ca.crt' | 'crl.pem'): string | undefined
   return undefined;
 }
 
-/** Validation results per Secret view; views are immutable, so a cache may outlive one translation. */
-export type SecretCheckCache = WeakMap<SecretView, TlsSecret | string>;
+/** The checks' memory: results per Secret view, and keypair checks per content within a batch. */
+export interface SecretCheckCache {
+  /** Views are immutable, so these results may outlive one batch. */
+  readonly byView: WeakMap<SecretView, TlsSecret | string>;
+  /**
+   * `tlsKeypairProblem` results keyed by certificate and key text: one pair is often copied into
+   * many namespaces, and parsing its certificate costs about 0.2 ms. Cleared after every batch
+   * (`endBatch`), so rotated pairs do not accumulate in a long-lived translator.
+   */
+  readonly byContent: Map<string, string | undefined>;
+}
+
+export const secretCheckCache = (): SecretCheckCache => ({ byView: new WeakMap(), byContent: new Map() });
+
+/** Forgets the per-content results at the end of a batch. */
+export function endBatch(cache: SecretCheckCache): void {
+  cache.byContent.clear();
+}
+
+/** `tlsKeypairProblem`, once per distinct pair in a batch. */
+function keypairProblem(
+  cache: SecretCheckCache,
+  certificate: string,
+  privateKey: string,
+): string | undefined {
+  const key = `${certificate}\0${privateKey}`;
+  if (cache.byContent.has(key)) return cache.byContent.get(key);
+  const problem = tlsKeypairProblem(certificate, privateKey);
+  cache.byContent.set(key, problem);
+  return problem;
+}
 
 /**
  * What a resolver holds: one object literal whose methods are module functions, not closures per
@@ -182,7 +211,7 @@ function delegated(lookup: Lookup, ref: SecretRef, toNamespace: string): boolean
 }
 
 function check(checked: SecretCheckCache, secret: SecretView): TlsSecret | string {
-  const cached = checked.get(secret);
+  const cached = checked.byView.get(secret);
   if (cached !== undefined) return cached;
   let result: TlsSecret | string;
   const cert = secret.data.get('tls.crt');
@@ -192,13 +221,13 @@ function check(checked: SecretCheckCache, secret: SecretView): TlsSecret | strin
   } else if (cert === undefined || privateKey === undefined) {
     result = 'it has no tls.crt and tls.key';
   } else {
-    result = tlsKeypairProblem(decoder.decode(cert), decoder.decode(privateKey)) ?? {
+    result = keypairProblem(checked, decoder.decode(cert), decoder.decode(privateKey)) ?? {
       name: secretName(secret.meta.namespace, secret.meta.name, cert),
       certificateChain: cert,
       privateKey,
     };
   }
-  checked.set(secret, result);
+  checked.byView.set(secret, result);
   return result;
 }
 

@@ -19,6 +19,7 @@ import {
 import { createObjectIndex, parseObject, type Report } from '../../src/model/snapshot.js';
 import { resolveOptions } from '../../src/options.js';
 import { buildEndpointGroup } from '../../src/translate/endpoints.js';
+import { createSecretResolver, endBatch, secretCheckCache } from '../../src/translate/secrets.js';
 import { createServiceResolver, type ServiceCache } from '../../src/translate/services.js';
 import { isIPv4 } from '../../src/translate/validate.js';
 import { encodeMessage } from '../../src/translate/xds/any.js';
@@ -372,5 +373,36 @@ describe('the index keeps a Service slices by name', () => {
     expect(index.slices('a', 'web')).toHaveLength(3);
     index.remove(view('web-a', '10.0.0.1'));
     expect(names()).toEqual(['web-b', 'web-c']);
+  });
+});
+
+describe('keypair checks shared by content within a batch', () => {
+  const pair = { certificate: f.wildcardCertificate, privateKey: f.wildcardPrivateKey };
+  const otherKey = { certificate: f.wildcardCertificate, privateKey: f.shopPrivateKey };
+
+  it('checks one pair once across namespaces, never reuses a result for another key, and forgets at batch end', () => {
+    const index = indexOf(
+      f.tlsSecret('a/tls', pair),
+      f.tlsSecret('b/tls', pair),
+      f.tlsSecret('c/tls', otherKey),
+    );
+    const reports: Report[] = [];
+    const cache = secretCheckCache();
+    const resolver = createSecretResolver(index, { report: (...r) => void reports.push(r) }, cache);
+    const ref = (namespace: string) => ({ namespace, name: 'tls' });
+    const a = resolver.resolveTls({ kind: 'Ingress', namespace: 'a', name: 'x' }, ['spec'], ref('a'));
+    const b = resolver.resolveTls({ kind: 'Ingress', namespace: 'b', name: 'x' }, ['spec'], ref('b'));
+    const c = resolver.resolveTls({ kind: 'Ingress', namespace: 'c', name: 'x' }, ['spec'], ref('c'));
+    // Same content, so one entry for a and b; c's key differs, so a second entry, and c is refused.
+    expect(cache.byContent.size).toBe(2);
+    expect(a?.name).toMatch(/^a\/tls\//);
+    expect(b?.name).toMatch(/^b\/tls\//);
+    expect(c).toBeUndefined();
+    expect(reports.map((r) => [r[0], r[1].namespace])).toEqual([['SecretInvalid', 'c']]);
+    endBatch(cache);
+    expect(cache.byContent.size).toBe(0);
+    // The per-view results stay: a second lookup of the same views parses nothing again.
+    expect(resolver.resolveTls({ kind: 'Ingress', namespace: 'a', name: 'y' }, ['spec'], ref('a'))).toBe(a);
+    expect(cache.byContent.size).toBe(0);
   });
 });
