@@ -457,10 +457,7 @@ function secretsOf(e: EngineData, key: string): TlsSecret[] {
   return (e.claims.get(key)?.claims.tls ?? []).map((t) => t.secret);
 }
 
-/**
- * Settles the definition of one cluster name from every object that defines it, oldest first, so
- * the result never depends on the order events arrived in. Returns whether the definition changed.
- */
+/** Counts the EDS names clusters use, noting each name whose use by this cluster began or ended. */
 function trackEds(e: EngineData, before: Cluster | undefined, after: Cluster | undefined): void {
   const was = before?.discovery.kind === 'eds' ? before.discovery.serviceName : undefined;
   const now = after?.discovery.kind === 'eds' ? after.discovery.serviceName : undefined;
@@ -475,6 +472,10 @@ function trackEds(e: EngineData, before: Cluster | undefined, after: Cluster | u
   }
 }
 
+/**
+ * Settles the definition of one cluster name from every object that defines it, oldest first, so
+ * the result never depends on the order events arrived in. Returns whether the definition changed.
+ */
 function settleCluster(e: EngineData, name: string): boolean {
   const before = e.clusters.get(name);
   e.clusterReports.delete(name);
