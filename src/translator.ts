@@ -188,30 +188,26 @@ export function createTranslatorWith(options: ResolvedOptions, { oneShot = false
   };
 }
 
-function message<T extends object, K extends object>(
+/** The message built from an IR object, once per object (`build` gets `arg` as its second input). */
+function message<T extends object, K extends object, A>(
   tr: TranslatorData,
   cache: WeakMap<T, K>,
   ir: T,
-  build: (ir: T, options: ResolvedOptions) => K,
+  build: (ir: T, arg: A) => K,
+  arg: A,
 ): K {
   // One batch never meets the same IR again: a weak cache entry per resource would only cost GC work.
-  if (tr.oneShot) return build(ir, tr.options);
+  if (tr.oneShot) return build(ir, arg);
   let built = cache.get(ir);
   if (built === undefined) {
-    built = build(ir, tr.options);
+    built = build(ir, arg);
     cache.set(ir, built);
   }
   return built;
 }
 
-function virtualHost(tr: TranslatorData, ir: IrVirtualHost): VirtualHost {
-  let built = tr.oneShot ? undefined : tr.virtualHostOf.get(ir);
-  if (built === undefined) {
-    built = buildVirtualHost(ir, tr.style);
-    if (!tr.oneShot) tr.virtualHostOf.set(ir, built);
-  }
-  return built;
-}
+const virtualHost = (tr: TranslatorData, ir: IrVirtualHost): VirtualHost =>
+  message(tr, tr.virtualHostOf, ir, buildVirtualHost, tr.style);
 
 function encodedVirtualHost(tr: TranslatorData, vhost: VirtualHost): Uint8Array {
   let bytes = tr.encodedVirtualHosts.get(vhost);
@@ -356,7 +352,13 @@ function byName<K extends 'clusters' | 'endpoints' | 'secrets', I extends object
 ): void {
   for (const name of names) {
     const item = ir.get(name);
-    set(tr, kind, name, item === undefined ? undefined : message(tr, cache, item, build), touched);
+    set(
+      tr,
+      kind,
+      name,
+      item === undefined ? undefined : message(tr, cache, item, build, tr.options),
+      touched,
+    );
   }
 }
 
