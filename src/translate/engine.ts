@@ -41,7 +41,13 @@ import type { ResolvedOptions } from '../options.js';
 import { buildEndpointGroup } from './endpoints.js';
 import { evaluateProxy, type ProxyClaims, proxyId, proxyServed } from './httpproxy.js';
 import { extensionCluster } from './httpproxy-auth.js';
-import { evaluateIngress, type IngressClaims, ingressClassFilter, mergeHost } from './ingress.js';
+import {
+  evaluateIngress,
+  type IngressClaims,
+  ingressClassFilter,
+  mergeHost,
+  servesIngress,
+} from './ingress.js';
 import { extensionClusterName } from './names.js';
 import { createSecretResolver, endBatch, secretCheckCache } from './secrets.js';
 import type { EndpointsNeed, ServiceCache } from './services.js';
@@ -149,42 +155,67 @@ class MultiMap extends Map<string, string | Set<string>> {
 
 const noValues: readonly string[] = [];
 
-/** Records which index keys an evaluation looked up. */
-function trackingLookup(lookup: Lookup, deps: Set<string>): Lookup {
-  return {
-    service(namespace, name) {
-      deps.add(dependency.service(namespace, name));
-      return lookup.service(namespace, name);
-    },
-    secret(namespace, name) {
-      deps.add(dependency.secret(namespace, name));
-      return lookup.secret(namespace, name);
-    },
-    slices(namespace, service) {
-      deps.add(dependency.slices(namespace, service));
-      return lookup.slices(namespace, service);
-    },
-    legacyEndpoints(namespace, name) {
-      deps.add(dependency.endpoints(namespace, name));
-      return lookup.legacyEndpoints(namespace, name);
-    },
-    delegations(namespace) {
-      deps.add(dependency.delegations(namespace));
-      return lookup.delegations(namespace);
-    },
-    proxy(namespace, name) {
-      deps.add(dependency.proxy(namespace, name));
-      return lookup.proxy(namespace, name);
-    },
-    proxyRoots(fqdn) {
-      deps.add(dependency.proxyFqdn(fqdn));
-      return lookup.proxyRoots(fqdn);
-    },
-    extensionService(namespace, name) {
-      deps.add(dependency.extensionService(namespace, name));
-      return lookup.extensionService(namespace, name);
-    },
+/** A Lookup that records which index keys an evaluation looked up, in `deps`. */
+interface TrackingLookup extends Lookup {
+  readonly inner: Lookup;
+  readonly deps: Set<string>;
+}
+
+/** Records which index keys an evaluation looked up (one literal per evaluation, no closures). */
+function trackingLookup(inner: Lookup, deps: Set<string>): Lookup {
+  const tracking: TrackingLookup = {
+    inner,
+    deps,
+    service: trackedService,
+    secret: trackedSecret,
+    slices: trackedSlices,
+    legacyEndpoints: trackedLegacyEndpoints,
+    delegations: trackedDelegations,
+    proxy: trackedProxy,
+    proxyRoots: trackedProxyRoots,
+    extensionService: trackedExtensionService,
   };
+  return tracking;
+}
+
+function trackedService(this: TrackingLookup, namespace: string, name: string) {
+  this.deps.add(dependency.service(namespace, name));
+  return this.inner.service(namespace, name);
+}
+
+function trackedSecret(this: TrackingLookup, namespace: string, name: string) {
+  this.deps.add(dependency.secret(namespace, name));
+  return this.inner.secret(namespace, name);
+}
+
+function trackedSlices(this: TrackingLookup, namespace: string, service: string) {
+  this.deps.add(dependency.slices(namespace, service));
+  return this.inner.slices(namespace, service);
+}
+
+function trackedLegacyEndpoints(this: TrackingLookup, namespace: string, name: string) {
+  this.deps.add(dependency.endpoints(namespace, name));
+  return this.inner.legacyEndpoints(namespace, name);
+}
+
+function trackedDelegations(this: TrackingLookup, namespace: string) {
+  this.deps.add(dependency.delegations(namespace));
+  return this.inner.delegations(namespace);
+}
+
+function trackedProxy(this: TrackingLookup, namespace: string, name: string) {
+  this.deps.add(dependency.proxy(namespace, name));
+  return this.inner.proxy(namespace, name);
+}
+
+function trackedProxyRoots(this: TrackingLookup, fqdn: string) {
+  this.deps.add(dependency.proxyFqdn(fqdn));
+  return this.inner.proxyRoots(fqdn);
+}
+
+function trackedExtensionService(this: TrackingLookup, namespace: string, name: string) {
+  this.deps.add(dependency.extensionService(namespace, name));
+  return this.inner.extensionService(namespace, name);
 }
 
 interface CachedClaims {
@@ -311,7 +342,7 @@ function engineData(options: ResolvedOptions, incremental: boolean) {
     duplicateReports: [] as Report[],
     canonicalTexts: new Map<string, string>(),
     classReports,
-    /** Whether an Ingress is ours by its class. */
+    /** Which Ingresses are ours by their class (servesIngress). */
     served: ingressClassFilter([], options, classReports),
   };
 }
@@ -405,7 +436,7 @@ function dropClaims(e: EngineData, id: string): CachedClaims | undefined {
 function evaluate(e: EngineData, view: IngressView): CachedClaims {
   const id = ingressId(view);
   const deps = newDeps(e);
-  const result = e.served(view)
+  const result = servesIngress(e.served, view)
     ? evaluateIngress(view, lookupFor(e, deps), e.options, e.secretChecks, e.serviceCache)
     : { ingress: view, tls: [], routes: [], clusters: new Map(), endpointNeeds: new Map(), reports: [] };
   const hostSet = new Set<string>();
@@ -885,7 +916,7 @@ function engineReports(e: EngineData) {
     const { view, reports } = entry.parsed;
     if (reports.length === 0) continue;
     // An Ingress of another controller's class is not ours to judge.
-    if (view?.kind === 'Ingress' && !e.served(view)) continue;
+    if (view?.kind === 'Ingress' && !servesIngress(e.served, view)) continue;
     if (view?.kind === 'HTTPProxy' && !proxyServed(view, e.options)) continue;
     out.push(...reports);
   }

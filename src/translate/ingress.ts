@@ -106,12 +106,30 @@ interface Context {
   secrets: SecretResolver | undefined;
 }
 
-/** Decides which Ingresses this translator serves (spec.ingressClassName, annotations, IngressClass). */
+/** Which Ingresses a translator serves: a literal for `servesIngress`, not a closure per engine. */
+export interface IngressClassFilter {
+  /** Class names that are ours: the configured ones and those of IngressClasses naming our controller. */
+  readonly ours: ReadonlySet<string>;
+  /** IngressClasses marked default. */
+  readonly defaults: readonly IngressClassView[];
+  readonly namesConfigured: boolean;
+}
+
+/** Whether an Ingress is ours by its class (spec.ingressClassName, annotations, default IngressClass). */
+export function servesIngress(filter: IngressClassFilter, ingress: IngressView): boolean {
+  const cls = classOf(ingress.meta.annotations, ingress.ingressClassName);
+  if (cls !== undefined) return filter.ours.has(cls);
+  const { defaults, ours } = filter;
+  if (defaults.length > 0) return defaults.some((c) => ours.has(c.meta.name));
+  return !filter.namesConfigured;
+}
+
+/** Decides which Ingresses this translator serves, reporting several default IngressClasses. */
 export function ingressClassFilter(
   classes: readonly IngressClassView[],
   options: ResolvedOptions,
   sink: DiagnosticSink,
-): (ingress: IngressView) => boolean {
+): IngressClassFilter {
   const ours = new Set(options.ingressClassNames);
   for (const cls of classes) {
     if (cls.controller !== '' && cls.controller === options.ingressClassController) ours.add(cls.meta.name);
@@ -128,12 +146,7 @@ export function ingressClassFilter(
       );
     }
   }
-  return (ingress) => {
-    const cls = classOf(ingress.meta.annotations, ingress.ingressClassName);
-    if (cls !== undefined) return ours.has(cls);
-    if (defaults.length > 0) return defaults.some((c) => ours.has(c.meta.name));
-    return !options.ingressClassNamesConfigured;
-  };
+  return { ours, defaults, namesConfigured: options.ingressClassNamesConfigured };
 }
 
 /**
