@@ -287,7 +287,7 @@ interface Batch {
 const heldNamespace = (ref: Parsed['ref']) => (isClusterScoped(ref.kind) ? '' : ref.namespace);
 
 const noDeps: ReadonlySet<string> = new Set();
-const noReports: Report[] = [];
+const noReports: readonly Report[] = [];
 const noKeys: readonly string[] = [];
 const listOf = (keys: ReadonlySet<string>): readonly string[] => (keys.size === 0 ? noKeys : [...keys]);
 
@@ -295,7 +295,8 @@ const ingressId = (view: IngressView) => `${view.meta.namespace}/${view.meta.nam
 
 /**
  * Everything an engine holds, as one object literal worked on by module functions. Not a class with
- * fields and not closures per engine: translate() makes an engine per call, and V8 drops the
+ * fields and not closures per engine (createEngine's returned object only forwards to them):
+ * translate() makes an engine per call, and V8 drops the
  * optimised code of a closure and the hidden class of a class instance once none is alive, so each
  * cold translate() after a full GC would run its hottest code unoptimised again. An object literal's
  * hidden class and a module function's code live as long as the module.
@@ -529,19 +530,19 @@ function settleCluster(e: EngineData, name: string): boolean {
     trackEds(e, before, undefined);
     return before !== undefined;
   }
-  const reports: Report[] = definers.length > 1 ? [] : noReports;
+  let reports: Report[] | undefined;
   for (let i = 1; i < definers.length; i++) {
     const other = definers[i] as IngressClaims | ProxyClaims;
     if (jsonEqual(other.clusters.get(name), cluster)) continue;
     const owner = definerMeta(winner);
-    reports.push([
+    (reports ??= []).push([
       'ClusterConflict',
       definerMeta(other).ref,
       ['spec'],
       `cluster ${name} is defined differently by the older ${owner.ref.kind} ${owner.namespace}/${owner.name}, whose definition is used`,
     ]);
   }
-  if (reports.length > 0) e.clusterReports.set(name, reports);
+  if (reports !== undefined) e.clusterReports.set(name, reports);
   if (cluster.discovery.kind === 'eds') {
     const need = winner.endpointNeeds.get(cluster.discovery.serviceName);
     const current = need === undefined ? undefined : e.needs.get(need.name);
@@ -935,6 +936,15 @@ function engineReports(e: EngineData) {
 function applyChanges(e: EngineData, changes: Iterable<ObjectChange>): EngineChanges {
   if (!e.incremental && e.applied) throw new Error('a one-batch engine cannot apply a second batch');
   e.applied = true;
+  try {
+    return applyBatch(e, changes);
+  } finally {
+    // The per-content keypair results (certificate and key text) never outlive their batch.
+    endBatch(e.secretChecks);
+  }
+}
+
+function applyBatch(e: EngineData, changes: Iterable<ObjectChange>): EngineChanges {
   e.edsTouched.clear();
   const batch = ingest(e, changes);
   if (batch.classesChanged) reclassify(e, batch);
@@ -953,7 +963,6 @@ function applyChanges(e: EngineData, changes: Iterable<ObjectChange>): EngineCha
   for (const name of dirtyClusters) if (settleCluster(e, name)) changedClusters.add(name);
   settleSecrets(e, batch, changedHosts, changedSecrets);
   const changedEndpoints = settleEndpoints(e, batch.deps);
-  endBatch(e.secretChecks);
   const any =
     changedHosts.size > 0 ||
     changedClusters.size > 0 ||

@@ -143,11 +143,12 @@ export interface SecretCheckCache {
   /** Views are immutable, so these results may outlive one batch. */
   readonly byView: WeakMap<SecretView, TlsSecret | string>;
   /**
-   * `tlsKeypairProblem` results keyed by certificate and key text: one pair is often copied into
-   * many namespaces, and parsing its certificate costs about 0.2 ms. Cleared after every batch
-   * (`endBatch`), so rotated pairs do not accumulate in a long-lived translator.
+   * `tlsKeypairProblem` results by certificate text, then key text (two levels, so no two pairs can
+   * share an entry, whatever bytes they hold): one pair is often copied into many namespaces, and
+   * parsing its certificate costs about 0.2 ms. Cleared after every batch (`endBatch`), so rotated
+   * pairs do not accumulate in a long-lived translator.
    */
-  readonly byContent: Map<string, string | undefined>;
+  readonly byContent: Map<string, Map<string, string | undefined>>;
 }
 
 export const secretCheckCache = (): SecretCheckCache => ({ byView: new WeakMap(), byContent: new Map() });
@@ -163,16 +164,22 @@ function keypairProblem(
   certificate: string,
   privateKey: string,
 ): string | undefined {
-  const key = `${certificate}\0${privateKey}`;
-  if (cache.byContent.has(key)) return cache.byContent.get(key);
+  let byKey = cache.byContent.get(certificate);
+  if (byKey === undefined) {
+    byKey = new Map();
+    cache.byContent.set(certificate, byKey);
+  } else if (byKey.has(privateKey)) {
+    return byKey.get(privateKey);
+  }
   const problem = tlsKeypairProblem(certificate, privateKey);
-  cache.byContent.set(key, problem);
+  byKey.set(privateKey, problem);
   return problem;
 }
 
 /**
  * What a resolver holds: one object literal whose methods are module functions, not closures per
- * resolver (one is made per Ingress with TLS), whose optimised code V8 would drop at each full GC.
+ * resolver (one is made per Ingress with TLS and per root HTTPProxy), whose optimised code V8 would
+ * drop at each full GC.
  */
 interface SecretResolverData extends SecretResolver {
   readonly lookup: Lookup;

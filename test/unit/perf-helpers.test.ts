@@ -377,6 +377,8 @@ describe('the index keeps a Service slices by name', () => {
 });
 
 describe('keypair checks shared by content within a batch', () => {
+  const entries = (cache: ReturnType<typeof secretCheckCache>) =>
+    [...cache.byContent.values()].reduce((n, byKey) => n + byKey.size, 0);
   const pair = { certificate: f.wildcardCertificate, privateKey: f.wildcardPrivateKey };
   const otherKey = { certificate: f.wildcardCertificate, privateKey: f.shopPrivateKey };
 
@@ -394,15 +396,45 @@ describe('keypair checks shared by content within a batch', () => {
     const b = resolver.resolveTls({ kind: 'Ingress', namespace: 'b', name: 'x' }, ['spec'], ref('b'));
     const c = resolver.resolveTls({ kind: 'Ingress', namespace: 'c', name: 'x' }, ['spec'], ref('c'));
     // Same content, so one entry for a and b; c's key differs, so a second entry, and c is refused.
-    expect(cache.byContent.size).toBe(2);
+    expect(entries(cache)).toBe(2);
     expect(a?.name).toMatch(/^a\/tls\//);
     expect(b?.name).toMatch(/^b\/tls\//);
     expect(c).toBeUndefined();
     expect(reports.map((r) => [r[0], r[1].namespace])).toEqual([['SecretInvalid', 'c']]);
     endBatch(cache);
-    expect(cache.byContent.size).toBe(0);
+    expect(entries(cache)).toBe(0);
     // The per-view results stay: a second lookup of the same views parses nothing again.
     expect(resolver.resolveTls({ kind: 'Ingress', namespace: 'a', name: 'y' }, ['spec'], ref('a'))).toBe(a);
-    expect(cache.byContent.size).toBe(0);
+    expect(entries(cache)).toBe(0);
+  });
+
+  it('never gives one pair the result of another whose texts join to the same string', () => {
+    // A NUL can sit in either text: a joined `cert\0key` key would make these two pairs one entry.
+    const good = { certificate: f.wildcardCertificate, privateKey: `${f.wildcardPrivateKey}\0` };
+    const bad = { certificate: `${f.wildcardCertificate}\0${f.wildcardPrivateKey}`, privateKey: '' };
+    for (const order of [
+      ['good', 'bad'],
+      ['bad', 'good'],
+    ]) {
+      const index = indexOf(f.tlsSecret('good/tls', good), f.tlsSecret('bad/tls', bad));
+      const reports: Report[] = [];
+      const resolver = createSecretResolver(
+        index,
+        { report: (...r) => void reports.push(r) },
+        secretCheckCache(),
+      );
+      const results = new Map(
+        order.map((ns) => [
+          ns,
+          resolver.resolveTls({ kind: 'Ingress', namespace: ns, name: 'x' }, ['spec'], {
+            namespace: ns,
+            name: 'tls',
+          }),
+        ]),
+      );
+      expect(results.get('good')?.name).toMatch(/^good\/tls\//);
+      expect(results.get('bad')).toBeUndefined();
+      expect(reports.map((r) => [r[0], r[1].namespace])).toEqual([['SecretInvalid', 'bad']]);
+    }
   });
 });
