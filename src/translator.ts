@@ -271,7 +271,7 @@ function set<K extends ResourceKind>(
   }
   const current = map.get(name);
   if (current === resource) return;
-  // Remember what the name held before this apply(tr), once, for the diff.
+  // Remember what the name held before this apply(), once, for the diff.
   const prior = tr.before[kind] as Map<string, ResourceOf<K>>;
   if (current !== undefined && !prior.has(name)) prior.set(name, current);
   if (resource === undefined) map.delete(name);

@@ -124,7 +124,7 @@ export function servesIngress(filter: IngressClassFilter, ingress: IngressView):
   return !filter.namesConfigured;
 }
 
-/** Decides which Ingresses this translator serves, reporting several default IngressClasses. */
+/** The class filter for these IngressClasses (servesIngress applies it); reports several defaults. */
 export function ingressClassFilter(
   classes: readonly IngressClassView[],
   options: ResolvedOptions,

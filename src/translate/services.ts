@@ -159,8 +159,9 @@ function remember(cache: ServiceCache, service: ServiceView, resolved: Resolved)
 
 /**
  * What a resolver holds: one object literal whose `resolve` is a module function, not closures per
- * resolver. translate() makes a resolver per Ingress and V8 drops a closure's optimised code once
- * none is alive, so each cold translate() after a full GC would run them unoptimised again.
+ * resolver. translate() makes a resolver per Ingress and root HTTPProxy, and V8 drops a closure's
+ * optimised code once none is alive, so each cold translate() after a full GC would run them
+ * unoptimised again.
  */
 interface ResolverData extends ServiceResolver {
   readonly lookup: Lookup;
