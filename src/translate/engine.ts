@@ -535,7 +535,8 @@ function settleCluster(e: EngineData, name: string): boolean {
     const other = definers[i] as IngressClaims | ProxyClaims;
     if (jsonEqual(other.clusters.get(name), cluster)) continue;
     const owner = definerMeta(winner);
-    (reports ??= []).push([
+    reports ??= [];
+    reports.push([
       'ClusterConflict',
       definerMeta(other).ref,
       ['spec'],
