@@ -84,7 +84,7 @@ export const reportList = (list: Report[] = []): ReportList => ({ list, report: 
  * serves every parse, and a clean object (the common case) allocates no sink and no list.
  */
 const collected: Report[] = [];
-const collector: DiagnosticSink = { report: (...args) => void collected.push(args) };
+const collector = reportList(collected);
 const noReports: readonly Report[] = [];
 
 function takeReports(): readonly Report[] {

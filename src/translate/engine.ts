@@ -577,7 +577,7 @@ function vhostClusters(e: EngineData, vhost: VirtualHost | SecureVirtualHost | u
 /** What is wrong with an ExtensionService, or ignored in it (its parse reports aside). */
 function extensionReports(e: EngineData, view: ExtensionServiceView): Report[] {
   const reports: Report[] = [];
-  const sink = { report: (...args: Report) => void reports.push(args) };
+  const sink = reportList(reports);
   const deps = {
     lookup: e.index,
     options: e.options,
