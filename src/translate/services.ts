@@ -314,12 +314,15 @@ function resolveBackend(
       : discovery.kind === 'dns' && (protocol === 'tls' || protocol === 'h2')
         ? discovery.host
         : undefined;
+  // An Ingress backend (no settings) hashes only protocol and SNI: no spread on the common path.
+  const hash: ClusterHashInput =
+    settings === undefined
+      ? sni === undefined
+        ? { protocol }
+        : { protocol, sni }
+      : { ...settings.hash, protocol, ...(sni !== undefined ? { sni } : {}) };
   const base = {
-    name: clusterName(namespace, serviceName, port.port, {
-      ...settings?.hash,
-      protocol,
-      ...(sni !== undefined ? { sni } : {}),
-    }),
+    name: clusterName(namespace, serviceName, port.port, hash),
     statName: clusterStatName(namespace, serviceName, port.port),
     service: { namespace, name: serviceName, port: port.port },
     protocol,
