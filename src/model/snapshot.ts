@@ -73,9 +73,8 @@ function collectReport(this: ReportList, ...args: Report): void {
 }
 
 /**
- * A sink collecting into `list` (a new list when none is given). Its report method is one module
- * function, not a closure per sink: sinks are made per evaluation, and V8 drops a closure's
- * optimised code once none is alive.
+ * A sink collecting into `list` (a new list when none is given), whose report method is one module
+ * function rather than a closure per sink (docs/design.md, "Code that stays optimised").
  */
 export const reportList = (list: Report[] = []): ReportList => ({ list, report: collectReport });
 
@@ -325,10 +324,8 @@ const sameProxy = (a: HTTPProxyView, b: HTTPProxyView) =>
   a.meta.namespace === b.meta.namespace && a.meta.name === b.meta.name;
 
 /**
- * An index is one object literal whose methods are module functions reading `this`: translate()
- * builds an index per call, and V8 keeps neither a closure's optimised code nor a class instance's
- * hidden class once no instance is alive, while a literal's hidden class and a module function's
- * code live as long as the module.
+ * An index is one object literal whose methods are module functions reading `this`, not closures
+ * per index (docs/design.md, "Code that stays optimised").
  */
 interface IndexData extends ObjectIndex {
   readonly services: NamespacedMap<ServiceView>;

@@ -294,12 +294,9 @@ const listOf = (keys: ReadonlySet<string>): readonly string[] => (keys.size === 
 const ingressId = (view: IngressView) => `${view.meta.namespace}/${view.meta.name}`;
 
 /**
- * Everything an engine holds, as one object literal worked on by module functions. Not a class with
- * fields and not closures per engine (createEngine's returned object only forwards to them):
- * translate() makes an engine per call, and V8 drops the optimised code of a closure and the hidden
- * class of a class instance once none is alive, so each cold translate() after a full GC would run
- * its hottest code unoptimised again. An object literal's hidden class and a module function's code
- * live as long as the module.
+ * Everything an engine holds, as one object literal worked on by module functions: not a class with
+ * fields and not closures per engine (createEngine's returned object only forwards to them), for
+ * the reason docs/design.md gives under "Code that stays optimised".
  */
 function engineData(options: ResolvedOptions, incremental: boolean) {
   const classReports = reportList();

@@ -177,9 +177,9 @@ function keypairProblem(
 }
 
 /**
- * What a resolver holds: one object literal whose methods are module functions, not closures per
- * resolver (one is made per Ingress with TLS and per root HTTPProxy), whose optimised code V8 would
- * drop at each full GC.
+ * What a resolver holds (one per Ingress with TLS and per root HTTPProxy): one object literal whose
+ * methods are module functions, not closures per resolver (docs/design.md, "Code that stays
+ * optimised").
  */
 interface SecretResolverData extends SecretResolver {
   readonly lookup: Lookup;

@@ -158,10 +158,9 @@ function remember(cache: ServiceCache, service: ServiceView, resolved: Resolved)
 }
 
 /**
- * What a resolver holds: one object literal whose `resolve` is a module function, not closures per
- * resolver. translate() makes a resolver per Ingress and root HTTPProxy, and V8 drops a closure's
- * optimised code once none is alive, so each cold translate() after a full GC would run them
- * unoptimised again.
+ * What a resolver holds (one per Ingress and root HTTPProxy evaluation): one object literal whose
+ * `resolve` is a module function, not closures per resolver (docs/design.md, "Code that stays
+ * optimised").
  */
 interface ResolverData extends ServiceResolver {
   readonly lookup: Lookup;
