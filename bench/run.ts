@@ -48,15 +48,14 @@ function assert(condition: boolean, message: string): asserts condition {
 }
 
 const gcFunction = globalThis.gc;
-function collect(): void {
+/**
+ * A full GC, or with 'minor' a young-generation one only: that clears a setup step's garbage
+ * without a full GC's aftermath.
+ */
+function collect(type: 'major' | 'minor' = 'major'): void {
   if (gcFunction === undefined) throw new Error('global.gc is missing');
-  gcFunction();
-}
-
-/** A young-generation GC only: clears a setup step's garbage without a full GC's aftermath. */
-function collectYoung(): void {
-  if (gcFunction === undefined) throw new Error('global.gc is missing');
-  gcFunction({ type: 'minor' });
+  if (type === 'minor') gcFunction({ type });
+  else gcFunction();
 }
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
@@ -428,7 +427,7 @@ function incremental(cluster: SyntheticCluster, settings: Settings, run: ScaleRu
             () => translator.apply(changes).diff,
             () => {
               changes = upserts(freshCopies(live));
-              collectYoung();
+              collect('minor');
             },
           );
           assertEmpty('noop-resync', diff);
